@@ -1,0 +1,83 @@
+"""split: one page -> its documents, each with a stable id, a title and its paragraphs.
+
+A compilation page (000's 篇1 … 篇17, 003's 第1篇 … 第10篇) becomes one document per item; strip found
+the item labels, so this stage only materialises them. ``doc_id`` is the source id and the item's
+position on its page (``000_8eea56606f75eb69-003``): adding a page never renumbers another's documents.
+
+    python -m scripts.split      # build/normalize.jsonl -> build/split.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scripts import pipeline
+
+
+def doc_id(source_id: str, seq: int) -> str:
+    return f"{source_id}-{seq:03d}"
+
+
+def document_title(segment: dict, meta: dict, compilation: bool) -> str:
+    """An item's own label when the page is a compilation, else the page's title or collection."""
+    if compilation and segment["label"]:
+        return segment["label"]
+    return meta.get("title") or segment["label"] or meta.get("collection", "")
+
+
+def split_record(record: dict) -> dict:
+    source_id = record["source_id"]
+    segments = record["segments"]
+    compilation = sum(1 for s in segments if s["label"]) > 1
+    documents = []
+    for seq, segment in enumerate(segments, start=1):
+        paragraphs = segment["paragraphs"]  # [line, text] pairs
+        documents.append({
+            "doc_id": doc_id(source_id, seq),
+            "seq": seq,
+            "title": document_title(segment, record["meta"], compilation),
+            "collection_title": record["meta"].get("collection", ""),
+            "first_line": segment["first_line"],
+            "paragraphs": paragraphs,
+            "n_chars": sum(len(text) for _, text in paragraphs),
+            "n_paragraphs": len(paragraphs),
+            "truncated": segment["truncated"],
+            "missing_chars": segment["missing_chars"],
+            "mojibake_spans": len(segment["mojibake"]),
+            "mojibake_samples": segment["mojibake"],
+            "script_original": segment["script_original"],
+            "script_variants": segment["script_variants"],
+            "pinyin_removed": segment["pinyin_removed"],
+            "placeholders": segment["placeholders"],
+        })
+    return {
+        "source": record["source"],
+        "site": record["site"],
+        "meta": record["meta"],
+        "script_original": record["script_original"],
+        "documents": documents,
+        "removals": record["removals"],
+    }
+
+
+def fingerprint() -> str:
+    return pipeline.stage_fingerprint([Path(__file__)], {})
+
+
+def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
+    records = pipeline.read_jsonl(pipeline.BUILD / "normalize.jsonl")
+    # Splitting is cheap: a pool would cost more than it saves.
+    return pipeline.run_stage("split", split_record, records, fingerprint(), jobs or 1, force)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.split", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--force", action="store_true", help="ignore cached results")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: 1)")
+    args = parser.parse_args(argv)
+    pipeline.main_for_stage(lambda: run(args.force, args.jobs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""validate: datapackage.json and raw/sources.csv against their hand-written schemas.
+
+Runs frictionless's validation (what ``frictionless validate datapackage.json`` runs) and then checks
+that it really read data: frictionless calls some descriptors "valid" without reading a row (a
+``.yml`` descriptor is treated as a plain file), so every expected resource must have been read as a
+table with at least one row. The JSON report goes to build/validation-report.json.
+
+    python -m scripts.validate
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from frictionless import Resource, validate
+
+from scripts.package import DESCRIPTOR, RESOURCES, SCHEMAS
+from scripts.pipeline import BUILD, ROOT, atomic_write
+
+REPORT = BUILD / "validation-report.json"
+MESSAGE_CHARS = 300  # frictionless copies whole rows into messages; long cells are cut
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + "…"
+
+
+def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES)) -> tuple[list[str], list[str], dict]:
+    """(problems, summary lines, frictionless report as a dict)."""
+    problems: list[str] = []
+    if not descriptor.exists():
+        return [f"{descriptor.name}: missing; run `make all`"], [], {}
+    report = validate(descriptor.name, basepath=str(descriptor.parent))
+    read = {}
+    for task in report.tasks:
+        read[task.name] = task
+        for error in task.errors:
+            problems.append(f"{task.name}: {_cut(error.message)}")
+    for error in report.errors:
+        problems.append(f"{descriptor.name}: {_cut(error.message)}")
+    summary = []
+    for name in expected:
+        task = read.get(name)
+        if task is None:
+            problems.append(f"{name}: resource missing from {descriptor.name}, or frictionless did not read it")
+            continue
+        rows = task.stats.get("rows") or 0
+        if task.type != "table":
+            problems.append(f"{name}: read as {task.type!r}, not as a table; nothing in it was checked")
+        elif rows == 0:
+            problems.append(f"{name}: 0 rows read from {task.place}")
+        summary.append(f"{name}: {rows} rows, {task.stats.get('errors', 0)} errors ({task.place})")
+    return problems, summary, report.to_dict()
+
+
+def check_raw_sources() -> tuple[list[str], dict]:
+    resource = Resource("raw/sources.csv", schema="schemas/raw-sources.schema.json", basepath=str(ROOT))
+    report = resource.validate()
+    problems = [f"raw/sources.csv: {_cut(error.message)}" for task in report.tasks for error in task.errors]
+    problems += [f"raw/sources.csv: {_cut(error.message)}" for error in report.errors]
+    rows = report.tasks[0].stats.get("rows") if report.tasks else 0
+    if not rows:
+        problems.append("raw/sources.csv: no rows read")
+    return problems, report.to_dict()
+
+
+def run() -> int:
+    problems, summary, package_report = check_package()
+    raw_problems, raw_report = check_raw_sources()
+    problems += raw_problems
+    with atomic_write(REPORT) as handle:
+        json.dump({"package": package_report, "raw_sources": raw_report}, handle,
+                  ensure_ascii=False, indent=1, sort_keys=True)
+    for line in summary:
+        print(f"validate: {line}")
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        print(f"validate: {len(problems)} problem(s); report in {REPORT.relative_to(ROOT)}", file=sys.stderr)
+        return 1
+    print(f"validate: datapackage.json and raw/sources.csv valid; report in {REPORT.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.validate", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

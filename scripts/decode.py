@@ -434,11 +434,9 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     rows, problems = read_sources_table()
     pages, more = check_raw(rows)
     problems += more
-    if problems:
-        report = pipeline.StageReport("decode", errors=problems)
-        raise pipeline.StageFailed(report)
     records = sorted(stage_records(pages), key=lambda r: r["source_id"])
-    return pipeline.run_stage("decode", decode_page, records, fingerprint(), jobs, force, len(records))
+    return pipeline.run_stage("decode", decode_page, records, fingerprint(), jobs, force, len(records),
+                              known_errors=problems)
 
 
 def describe_file(path: Path) -> dict:

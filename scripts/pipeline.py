@@ -109,7 +109,8 @@ def _apply(transform: Callable[[dict], dict], record: dict) -> tuple[dict | None
     try:
         return transform(record), None
     except PageError as error:
-        return None, f"{record.get('path', record.get('source_id'))}: {error}"
+        path = record.get("path") or record.get("source", {}).get("path") or record.get("source_id")
+        return None, f"{path}: {error}"
 
 
 class _Applier:
@@ -135,15 +136,18 @@ def run_stage(
     jobs: int | None = None,
     force: bool = False,
     total: int | None = None,
+    known_errors: list[str] | None = None,
 ) -> StageReport:
     """Run ``transform`` over every input record and write ``build/<name>.jsonl``.
 
     Input records must be sorted by ``source_id`` and carry ``key``. A page whose derived key
     matches the previous output's is reused, not recomputed. If any page fails, every failure is
-    printed (one line per page) and the previous output stays in place.
+    printed (one line per page) and the previous output stays in place. ``known_errors`` are
+    problems found before the stage ran (a file missing from raw/, say): the pages are still all
+    tried, so the user sees every problem at once.
     """
     output = BUILD / f"{name}.jsonl"
-    report = StageReport(name)
+    report = StageReport(name, errors=list(known_errors or []))
     previous = _previous_outputs(output) if not force else iter(())
     old = next(previous, None)
 

@@ -55,6 +55,7 @@ class Profile:
     rules: tuple[Rule, ...]
     max_removed_share: float | None = None
     max_removed_line_chars: int | None = None
+    share_min_page_chars: int | None = None
 
 
 def _compile(path: Path, rule_id: str, key: str, source: object) -> re.Pattern:
@@ -104,6 +105,7 @@ def load_profile(path: Path) -> Profile:
         fingerprints=tuple(head.get("fingerprints", [])), rules=tuple(rules),
         max_removed_share=head.get("max_removed_share"),
         max_removed_line_chars=head.get("max_removed_line_chars"),
+        share_min_page_chars=head.get("share_min_page_chars"),
     )
 
 
@@ -360,18 +362,22 @@ def _guard(text: str, removals: list[dict], profile: Profile | None, generic: Pr
     total = _visible(text)
     removed = sum(_visible(r["text"]) for r in removals)
     share_limit = limit("max_removed_share")
-    if total and removed / total > share_limit:
-        raise PageError(
+    problems = []
+    if total >= limit("share_min_page_chars") and removed / total > share_limit:
+        problems.append(
             f"strip would remove {removed / total:.0%} of the page's characters (limit {share_limit:.0%}); "
             "check the rules, or raise max_removed_share in the site's profile if that is right"
         )
     line_limit = limit("max_removed_line_chars")
     for removal in removals:
         if removal["column"] == 1 and _visible(removal["text"]) > line_limit:
-            raise PageError(
+            problems.append(
                 f"rule {removal['rule']} would remove line {removal['line']}, {_visible(removal['text'])} "
                 f"characters long (limit {line_limit}): {removal['text'][:40]}…"
             )
+    if problems:
+        shown = problems[:5] + ([f"and {len(problems) - 5} more"] if len(problems) > 5 else [])
+        raise PageError("; ".join(shown))
 
 
 def _segments(page: PageStrip, kept_lines: dict[int, str]) -> list[dict]:

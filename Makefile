@@ -47,7 +47,7 @@ validate: env  ## Check datapackage.json (every resource read, >0 rows) and raw/
 	$(PY) -m scripts.validate
 
 test: env  ## Run the test suite, then validate
-	$(PY) -m pytest -q
+	$(PY) -m pytest
 	$(PY) -m scripts.validate
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/

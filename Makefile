@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock
+.PHONY: help all decode strip normalize split package validate test clean env lock preview
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,10 @@ package: split  ## -> clean/*.csv and datapackage.json
 
 validate: env  ## Check datapackage.json (every resource read, >0 rows) and raw/sources.csv
 	$(PY) -m scripts.validate
+
+preview: env  ## Show what the build makes of FILE=path (optionally SITE=name); writes nothing
+	@test -n "$(FILE)" || { echo "usage: make preview FILE=path/to/page [SITE=profile]"; exit 2; }
+	$(PY) -m scripts.preview "$(FILE)" $(if $(SITE),--site "$(SITE)",)
 
 test: env  ## Run the test suite, then validate
 	$(PY) -m pytest

@@ -23,7 +23,9 @@ from scripts.pipeline import ROOT, PageError
 
 PROFILES = ROOT / "profiles"
 GENERIC = "generic"
-WHERE = {"header", "footer", "line", "inline", "block", "repeat"}
+WHERE = {"header", "footer", "line", "inline", "block", "repeat", "join"}
+CHINESE_NUMERALS = "一二三四五六七八九十"
+NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
 # Fingerprints are looked for only this far into the page and from its end.
 FINGERPRINT_WINDOW = 4000
 # Suffixes that turn a title into a collection title: "X(精选17篇)", "X范文".
@@ -93,7 +95,7 @@ def load_profile(path: Path) -> Profile:
             kwargs["start"] = _compile(path, rule_id, "start", entry.get("start"))
             kwargs["end"] = _compile(path, rule_id, "end", entry.get("end"))
             kwargs["max_lines"] = int(entry.get("max_lines", 50))
-        elif where != "repeat":
+        elif where not in ("repeat", "join"):
             kwargs["pattern"] = _compile(path, rule_id, "pattern", entry.get("pattern"))
         rules.append(Rule(
             id=rule_id, where=where, boundary=bool(entry.get("boundary", False)),
@@ -293,6 +295,49 @@ def strip_page(text: str, rules: list[Rule]) -> PageStrip:
     return page
 
 
+def numeral_value(numeral: str) -> int:
+    """一 -> 1 ... 十九 -> 19, 二十三 -> 23 (the range headings use)."""
+    digits = {char: index + 1 for index, char in enumerate(CHINESE_NUMERALS)}
+    if "十" not in numeral:
+        return digits.get(numeral, 0)
+    tens, _, ones = numeral.partition("十")
+    return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
+
+
+def _marker_fits(kept: list[tuple[int, str]], position: int, value: int) -> bool:
+    """Does a heading numbered ``value`` at ``position`` continue the numbering before it?"""
+    for _, text in reversed(kept[:position]):
+        match = NUMERAL_MARKER.match(text)
+        if match:
+            return value == numeral_value(match.group(1)) + 1
+    return value == 1
+
+
+def join_broken_lines(page: PageStrip, kept_lines: dict[int, str], rule_id: str) -> list[dict]:
+    """Join a line ending in 第 to the next when that line's 一、-style marker does not fit the
+    numbering: the site broke 第一、 apart. Each join is recorded (the removed line breaks)."""
+    joins = []
+    order = sorted(kept_lines)
+    kept = [(index, kept_lines[index]) for index in order]
+    position = 0
+    while position + 1 < len(kept):
+        (first, text), (second, following) = kept[position], kept[position + 1]
+        between = range(first + 1, second)
+        only_blank = all(index not in page.removed and not page.lines[index].strip() for index in between)
+        match = NUMERAL_MARKER.match(following)
+        if (text.endswith("第") and match and only_blank and second not in page.boundaries
+                and not _marker_fits(kept, position, numeral_value(match.group(1)))):
+            joins.append({"rule": rule_id, "line": first + 1, "column": len(page.lines[first]) + 1,
+                          "text": "\n" * (second - first)})
+            kept_lines[first] = text + following
+            del kept_lines[second]
+            kept[position] = (first, text + following)
+            del kept[position + 1]
+            continue
+        position += 1
+    return joins
+
+
 def _disjoint(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Overlapping matches of different rules: the earlier, longer one wins."""
     result: list[tuple[int, int, str]] = []
@@ -336,6 +381,8 @@ def strip_record(record: dict) -> dict:
             kept_lines[index] = line.strip()
         elif line:
             pass  # only whitespace left once spans went: layout, not text
+    for rule in (r for r in rules if r.where == "join"):
+        removals += join_broken_lines(page, kept_lines, rule.id)
     removals.sort(key=lambda r: (r["line"], r["column"]))
 
     _guard(text, removals, profile, generic)

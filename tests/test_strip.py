@@ -70,7 +70,7 @@ def test_strip_pinyin_mirror_header_matches_with_annotations_in_place():
     assert kept(result) == ["今年以來,區衛(wèi)生局開展活動。"]
     assert result["meta"] == {"title": "衛(wèi)生局工作報告", "published": "2022-11-28"}
     assert [rule for rule, _ in removed(result)] == [
-        "pinyin-mirror.page_title", "generic.stamp_line", "generic.intro_disclaimer", "generic.repeated_title"]
+        "generic.page_title", "generic.stamp_line", "generic.intro_disclaimer", "generic.repeated_title"]
 
 
 def test_strip_fanwen_nav_labels_injection_and_navigation():
@@ -209,3 +209,31 @@ def test_every_removed_character_is_accounted_for():
 def test_fanwen_nav_seed_splits_into_its_ten_plans():
     rows = [r for r in read_table(ROOT / "clean" / "documents.csv") if r["source_id"].startswith("003_")]
     assert [r["title"] for r in rows] == [f"卫生局工作计划范文第{n}篇" for n in range(1, 11)]
+
+
+# --- line repair ---------------------------------------------------------------------------------
+
+def test_line_broken_before_a_misplaced_list_marker_is_joined_and_recorded():
+    page = "二、加强卫生行业管理\n\n加强监督。坚持安全第\n\n一、质量优先的原则,严格落实各项操作规程。\n\n三、加强公共卫生体系建设"
+    result = strip_text(page)
+    assert kept(result) == ["二、加强卫生行业管理", "加强监督。坚持安全第一、质量优先的原则,严格落实各项操作规程。",
+                            "三、加强公共卫生体系建设"]
+    assert [(r["rule"], r["line"], r["text"]) for r in result["removals"]] == [
+        ("generic.broken_list_marker", 3, "\n\n")]
+
+
+def test_list_marker_that_fits_the_numbering_is_not_joined():
+    page = "一、总体要求\n\n深入学习第\n\n二、主要任务"
+    assert kept(strip_text(page)) == ["一、总体要求", "深入学习第", "二、主要任务"]
+
+
+def test_real_gap_in_the_text_is_left_alone():
+    # 000: a line ends 爲加快和諧 and the next begins 新的貢獻!: text is missing, not broken.
+    page = "努力推動全鎮衛生事業再上一個新的臺階,爲加快和諧\n\n新的貢獻!\n\n謝謝大家!"
+    assert kept(strip_text(page)) == ["努力推動全鎮衛生事業再上一個新的臺階,爲加快和諧", "新的貢獻!", "謝謝大家!"]
+
+
+def test_seed_plan_has_its_broken_sentence_repaired():
+    paragraphs = [r["text"] for r in read_table(ROOT / "clean" / "paragraphs.csv") if r["doc_id"] == "003_92a7eb5f272008d1-001"]
+    assert any("坚持安全第一、质量优先的原则" in text for text in paragraphs)
+    assert not any(text.endswith("坚持安全第") for text in paragraphs)

@@ -1,0 +1,33 @@
+"""preview: a contributor sees what the build would make of any file, without writing anything."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import ROOT, run_module
+
+
+def test_preview_json_of_a_file_outside_raw(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_bytes("卫生局工作总结\n\n时间:2024-01-02\n\n同志们:\n今年工作顺利……此处隐藏120个字……\n上一篇:工作计划".encode("gb18030"))
+    result = run_module(ROOT, "preview", "--json", str(page))
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["documents"] == [{"title": "卫生局工作总结", "text": "同志们：\n今年工作顺利",
+                                    "truncated": True, "missing_chars": 120}]
+    assert [r["rule"] for r in output["removals"]] == [
+        "generic.page_title", "generic.stamp_line", "generic.hidden_chars", "generic.prev_next"]
+
+
+def test_preview_with_a_site_shows_removals_marked(tmp_path):
+    result = run_module(ROOT, "preview", "raw/ruiwen/000_8eea56606f75eb69.txt", "--site", "ruiwen")
+    assert result.returncode == 0, result.stderr
+    assert "    3- ⟦來源:瑞文範文網 1.47W⟧  [ruiwen.source_stamp]" in result.stdout
+    assert "# 17 document(s)" in result.stdout
+
+
+def test_preview_of_a_binary_file_says_why(tmp_path):
+    page = tmp_path / "scan.pdf"
+    page.write_bytes(b"%PDF-1.4")
+    result = run_module(ROOT, "preview", str(page))
+    assert result.returncode == 1 and "binary file: a PDF document" in result.stderr

@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ preview: env  ## Show what the build makes of FILE=path (optionally SITE=name); 
 test: env  ## Run the test suite, then validate
 	$(PY) -m pytest
 	$(PY) -m scripts.validate
+
+bench-decode: env  ## Decode accuracy per encoding x length and MB/s, against chardet alone
+	$(PY) -m benchmarks.decode
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/
 	rm -rf build dist .pytest_cache

@@ -79,6 +79,9 @@ FAMILY_CODEC = {
     "utf-8-sig": "utf-8",
 }
 BASE_CANDIDATES = ["utf-8", "gb18030", "big5hkscs", "cp950", "utf-16-le", "utf-16-be"]
+# Codecs that read the same sample alike but may differ further in (big5hkscs reads Big5-ETEN's ①
+# as ロ): when one wins on the sample, the family is re-ranked on the whole file.
+FAMILIES = [("cp950", "big5hkscs")]
 
 
 class DecodeError(PageError):
@@ -134,6 +137,8 @@ def char_score(char: str, common: frozenset[str]) -> float:
         return -5.0
     if code in (0xB7, 0xD7, 0xF7, 0xB0, 0x2030, 0x2103, 0x33A1, 0x25A1, 0x25CB):
         return 0.5  # · × ÷ ° ‰ ℃ ㎡ □ ○ occur in reports
+    if 0x2460 <= code <= 0x249B or 0x3220 <= code <= 0x3229 or 0x2160 <= code <= 0x216B:
+        return 0.5  # ①, ⑴, ⒈, ㈠, Ⅰ: list markers in reports (big5hkscs misreads ⑥ as ヲ)
     category = unicodedata.category(char)
     if category.startswith("L") and code < 0x0250:
         return -1.0  # Latin-1/Latin Extended letters glued into Chinese: Windows-125x soup
@@ -289,6 +294,8 @@ def detect(data: bytes, forced: str | None = None, allow_replacement: bool = Fal
         if 0 in data and not codec.startswith(("utf-16", "utf-32")):
             raise DecodeError("binary file: contains NUL bytes and is not UTF-16/UTF-32 text")
 
+    if not forced and not bom:
+        codec = _best_of_family(data, codec)
     try:
         text = data.decode(codec)
         replaced = 0
@@ -304,6 +311,20 @@ def detect(data: bytes, forced: str | None = None, allow_replacement: bool = Fal
     if "\x00" in text and not codec.startswith(("utf-16", "utf-32")):
         raise DecodeError("binary file: decoded text contains NUL characters")
     return Detection(codec, confidence, bom, text, replaced)
+
+
+def _best_of_family(data: bytes, codec: str) -> str:
+    for family in FAMILIES:
+        if codec in family and len(data) > SAMPLE_BYTES:
+            scored = []
+            for member in family:
+                try:
+                    scored.append((plausibility(data.decode(member)), member))
+                except UnicodeDecodeError:
+                    continue
+            if scored:
+                return max(scored, key=lambda item: item[0])[1]
+    return codec
 
 
 def _best_failing_codec(data: bytes) -> tuple[str, int]:

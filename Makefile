@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,9 @@ test: env  ## Run the test suite, then validate
 
 bench-decode: env  ## Decode accuracy per encoding x length and MB/s, against chardet alone
 	$(PY) -m benchmarks.decode
+
+bench-normalize: env  ## Round-trip character differences and MB/s against bare OpenCC t2s
+	$(PY) -m benchmarks.normalize
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/
 	rm -rf build dist .pytest_cache

@@ -46,14 +46,22 @@ def patterns() -> dict[str, re.Pattern]:
         **{name: _char_class(chars) for name, chars in chinese.variant_forms().items()},
         "protect": re.compile("|".join(re.escape(p) for p in protect)),
         "placeholder": re.compile("|".join(rules()["placeholders"])),
+        "placeholder_run": re.compile(f"[{re.escape(rules()['placeholder_chars'])}]+%?"),
     }
 
 
 # --- script ------------------------------------------------------------------------------------
 
+# Script and conventions are decided on a document's first this-many characters: a decision, not a
+# census, and counting every character of a long Traditional text costs as much as converting it.
+SCRIPT_SAMPLE_CHARS = 5_000
+
+
 def detect_script(text: str) -> tuple[str, list[str]]:
-    """('traditional' | 'simplified', variant forms seen: 'tw', 'hk')."""
+    """('traditional' | 'simplified', variant forms seen: 'tw', 'hk'), by majority: more
+    Traditional-only than Simplified-only characters means Traditional."""
     p = patterns()
+    text = text[:SCRIPT_SAMPLE_CHARS]
     traditional = len(p["traditional"].findall(text))
     simplified = len(p["simplified"].findall(text))
     if traditional <= simplified:
@@ -102,17 +110,11 @@ CLAUSE_END = re.compile(r"[，。；：！？,.;:!、“”\s]")
 GLUED_JUNK = set("_@#$^&|~\\")
 
 
-def _strong_anchor(char: str) -> bool:
-    code = ord(char)
-    return (char == "\ufffd" or 0xE000 <= code <= 0xF8FF or code >= 0xF0000
-            or (code < 0x20 and char != "\t") or 0x7F <= code < 0xA0)
-
-
-def _odd_symbol(char: str) -> bool:
-    """Characters a wrong codec produces mid-word: enclosed numbers, Latin-1 letters, box drawing."""
-    code = ord(char)
-    return (0x2460 <= code <= 0x24FF or 0x2500 <= code <= 0x257F
-            or (0xC0 <= code <= 0x24F and unicodedata.category(char).startswith("L")))
+STRONG_ANCHOR = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A ? glued to a hanzi before it and to a non-space, non-punctuation character after it.
+GLUED_QUESTION = re.compile(f"(?<={chinese.HANZI})\\?(?=[^\\s，。；：！？,.;:!、“”])")
+# Characters a wrong codec produces mid-word: enclosed numbers, box drawing, Latin-1/Extended letters.
+ODD_SYMBOL = re.compile("[\u2460-\u24ff\u2500-\u257f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 
 
 def mojibake_spans(text: str) -> list[tuple[int, int]]:
@@ -120,20 +122,19 @@ def mojibake_spans(text: str) -> list[tuple[int, int]]:
 
     Anchors up to 4 characters apart make one span unless clause punctuation separates them
     (五?一、十?一 is two lost characters, not one span); ASCII junk glued to the end (_@) joins it.
+    Only candidate characters are visited: ordinary text costs two regex scans.
     """
-    anchors = []
-    for index, char in enumerate(text):
-        if _strong_anchor(char):
-            anchors.append(index)
-        elif char == "?" and 0 < index < len(text) - 1:
-            before, after = text[index - 1], text[index + 1]
-            if chinese.HANZI_RE.match(before) and not after.isspace() and not CLAUSE_END.match(after):
-                clause_start = max((m.end() for m in CLAUSE_END.finditer(text, 0, index)), default=0)
-                if not QUESTION_WORDS.search(text, clause_start, index):
-                    anchors.append(index)
+    anchors = [m.start() for m in STRONG_ANCHOR.finditer(text)]
+    if "?" in text:
+        for match in GLUED_QUESTION.finditer(text):
+            index = match.start()
+            clause_start = max((m.end() for m in CLAUSE_END.finditer(text, 0, index)), default=0)
+            if not QUESTION_WORDS.search(text, clause_start, index):
+                anchors.append(index)
     if not anchors:
         return []
-    odd = [i for i, char in enumerate(text) if _odd_symbol(char)]
+    anchors.sort()
+    odd = [m.start() for m in ODD_SYMBOL.finditer(text)]
     points = sorted(set(anchors) | {i for i in odd if any(abs(i - a) <= 4 for a in anchors)})
     spans: list[list[int]] = []
     for point in points:
@@ -156,48 +157,79 @@ FULLWIDTH_ASCII[0xFF05] = ord("%")
 TO_FULLWIDTH = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
 CHINESE_SIDE = re.compile(f"[{chinese.HANZI_RANGES}\u3000-\u303f\uff01-\uff5e“”‘’…—]")
 PAIRED_PARENS = re.compile(r"\(([^()\n]{0,80})\)")
+HALF_WIDTH_MARKS = re.compile("[,:;!?]")
 
 
 def _chinese(char: str) -> bool:
     return bool(char) and CHINESE_SIDE.match(char) is not None
 
 
+FULLWIDTH_FORMS = re.compile("[\uff05\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_CHINESE_CLASS = CHINESE_SIDE.pattern
+# One substitution per mark, each starting with the literal mark so the scan is a fast search, and
+# each with a constant replacement: no Python call per comma. A mark converts when a neighbour is
+# Chinese; two digits around it (09:41, 1,000) can then never both hold.
+MARK_SUBSTITUTIONS = [
+    (mark, re.compile(f"{re.escape(mark)}(?:(?<={_CHINESE_CLASS}{re.escape(mark)})|(?={_CHINESE_CLASS}))"), full)
+    for mark, full in TO_FULLWIDTH.items()
+]
+
+
 def punctuation_and_width(text: str) -> str:
     """Full-width Chinese punctuation in Chinese context, half-width digits and Latin letters."""
-    text = unicodedata.normalize("NFC", text.translate(FULLWIDTH_ASCII))
+    if FULLWIDTH_FORMS.search(text):
+        # Only the few full-width forms are visited: translate() would look up every character.
+        text = FULLWIDTH_FORMS.sub(lambda m: chr(FULLWIDTH_ASCII[ord(m.group(0))]), text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
 
-    def paren(match: re.Match) -> str:
-        inner = match.group(1)
-        before = text[match.start() - 1] if match.start() else ""
-        after = text[match.end()] if match.end() < len(text) else ""
-        if chinese.HANZI_RE.search(inner) or _chinese(before) or _chinese(after):
-            return f"（{inner}）"
-        return match.group(0)
+    if "(" in text:
+        def paren(match: re.Match) -> str:
+            inner = match.group(1)
+            before = text[match.start() - 1] if match.start() else ""
+            after = text[match.end()] if match.end() < len(text) else ""
+            if chinese.HANZI_RE.search(inner) or _chinese(before) or _chinese(after):
+                return f"（{inner}）"
+            return match.group(0)
 
-    text = PAIRED_PARENS.sub(paren, text)
-    chars = list(text)
-    for index, char in enumerate(chars):
-        if char in TO_FULLWIDTH:
-            before = chars[index - 1] if index else ""
-            after = chars[index + 1] if index + 1 < len(chars) else ""
-            if before.isdigit() and after.isdigit():
-                continue  # 09:41, 1,000
-            if _chinese(before) or _chinese(after):
-                chars[index] = TO_FULLWIDTH[char]
-    return "".join(chars)
+        text = PAIRED_PARENS.sub(paren, text)
+    for mark, pattern, full in MARK_SUBSTITUTIONS:
+        if mark in text:
+            text = pattern.sub(full, text)
+    return text
 
 
-def normalize_paragraph(text: str) -> tuple[str, list[str]]:
-    """Punctuation and width everywhere but inside mojibake spans, which stay as found."""
+def normalize_text(text: str) -> tuple[str, list[str]]:
+    """Punctuation and width everywhere but inside mojibake spans, which stay as found. Works on a
+    whole document at once (lines joined by newlines): spans and marks never cross a line."""
     spans = mojibake_spans(text)
+    if not spans:
+        return punctuation_and_width(text), []
     pieces, found, cursor = [], [], 0
     for start, end in spans:
         pieces.append(punctuation_and_width(text[cursor:start]))
         pieces.append(text[start:end])
-        found.append(text[max(0, start - 2):end + 2])  # with context, so it can be searched for
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        found.append(text[max(line_start, start - 2):min(line_end, end + 2)])  # with context, to search for
         cursor = end
     pieces.append(punctuation_and_width(text[cursor:]))
-    return "".join(pieces).strip(" \t\u3000"), found
+    return "".join(pieces), found
+
+
+def normalize_paragraph(text: str) -> tuple[str, list[str]]:
+    text, found = normalize_text(text)
+    return text.strip(PARAGRAPH_SPACE), found
+
+
+PARAGRAPH_SPACE = " \t\u3000"
+
+
+def count_placeholders(text: str) -> int:
+    """Placeholders are looked for only inside runs of their characters: one fast scan."""
+    placeholder = patterns()["placeholder"]
+    return sum(len(placeholder.findall(run)) for run in patterns()["placeholder_run"].findall(text))
 
 
 # --- the pure step -----------------------------------------------------------------------------
@@ -205,9 +237,12 @@ def normalize_paragraph(text: str) -> tuple[str, list[str]]:
 def remove_pinyin(lines: list[list], removals: list[dict]) -> int:
     """Ruby pinyin out of every line, each annotation recorded as a removal; returns the count."""
     count = 0
+    if not chinese.RUBY_PINYIN.search("\n".join(text for _, text in lines)):
+        return 0  # one scan settles the common case
+    annotated = chinese.is_annotated([text for _, text in lines])
     for entry in lines:
         number, text = entry
-        annotations = chinese.ruby_annotations(text) if "(" in text else []
+        annotations = chinese.ruby_annotations(text, annotated) if "(" in text else []
         if not annotations:
             continue
         pieces, cursor = [], 0
@@ -231,13 +266,14 @@ def normalize_record(record: dict) -> dict:
         pinyin = remove_pinyin(lines, removals)
         joined = "\n".join(text for _, text in lines)
         script, variants = detect_script(joined)
-        traditional_chars += len(patterns()["traditional"].findall(joined))
-        simplified_chars += len(patterns()["simplified"].findall(joined))
-        converted = to_simplified(joined, script, variants).split("\n")
-        paragraphs, mojibake = [], []
-        for (number, _), text in zip(lines, converted):
-            text, found = normalize_paragraph(text)
-            mojibake += found
+        if script == "traditional":
+            traditional_chars += len(joined)
+        else:
+            simplified_chars += len(joined)
+        converted, mojibake = normalize_text(to_simplified(joined, script, variants))
+        paragraphs = []
+        for (number, _), text in zip(lines, converted.split("\n")):
+            text = text.strip(PARAGRAPH_SPACE)
             if text:
                 paragraphs.append([number, text])
         label = _clean_title(segment["label"], script, variants)
@@ -251,7 +287,7 @@ def normalize_record(record: dict) -> dict:
             "script_variants": variants,
             "pinyin_removed": pinyin,
             "mojibake": mojibake,
-            "placeholders": sum(len(patterns()["placeholder"].findall(t)) for _, t in paragraphs),
+            "placeholders": count_placeholders(converted),
         })
     page_script = "traditional" if traditional_chars > simplified_chars else "simplified"
     meta = dict(record["meta"])

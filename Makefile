@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize check-pr summary
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,12 @@ bench-decode: env  ## Decode accuracy per encoding x length and MB/s, against ch
 
 bench-normalize: env  ## Round-trip character differences and MB/s against bare OpenCC t2s
 	$(PY) -m benchmarks.normalize
+
+check-pr: env  ## What CI runs on a pull request: forced rebuild == committed, validate, test, summary
+	$(PY) -m scripts.check_pr $(if $(BASE),--base $(BASE),)
+
+summary: env  ## Markdown summary of the data changes against BASE (default: branch point from main)
+	$(PY) -m scripts.summary $(if $(BASE),--base $(BASE),)
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/
 	rm -rf build dist .pytest_cache

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import re._constants as sre_constants
+import re._parser as sre_parser
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -60,13 +62,66 @@ class Profile:
     share_min_page_chars: int | None = None
 
 
+# A repeat may hold another repeat only if it is bounded by at most this: (?:\s*X){1,6} is fine,
+# (a+)+ and (\w+\s?)* can take exponential time on a line that almost matches.
+MAX_OUTER_REPEAT = 10
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """Describe the first quantifier nested in an unbounded one, or None if there is none."""
+
+    def children(op, av):
+        if op in _REPEATS:
+            return [av[2]]
+        if op == sre_constants.SUBPATTERN:
+            return [av[3]]
+        if op == sre_constants.BRANCH:
+            return list(av[1])
+        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            return [av[1]]
+        if op == sre_constants.ATOMIC_GROUP:
+            return [av]
+        if op == sre_constants.GROUPREF_EXISTS:
+            return [branch for branch in av[1:] if branch is not None]
+        return []
+
+    def has_repeat(tree) -> bool:
+        for op, av in tree:
+            if op in _REPEATS and av[1] > 1:
+                return True
+            if any(has_repeat(child) for child in children(op, av)):
+                return True
+        return False
+
+    def walk(tree) -> str | None:
+        for op, av in tree:
+            if op in _REPEATS and av[1] > MAX_OUTER_REPEAT and has_repeat(av[2]):
+                upper = "unbounded" if av[1] == sre_constants.MAXREPEAT else f"up to {av[1]}"
+                return f"a quantifier inside a repeat that is {upper}"
+            for child in children(op, av):
+                found = walk(child)
+                if found:
+                    return found
+        return None
+
+    return walk(sre_parser.parse(pattern))
+
+
 def _compile(path: Path, rule_id: str, key: str, source: object) -> re.Pattern:
     if not isinstance(source, str) or not source:
         raise ProfileError(f"{path.name}: rule {rule_id}: '{key}' must be a non-empty string")
     try:
-        return re.compile(source)
+        compiled = re.compile(source)
     except re.error as error:
-        raise ProfileError(f"{path.name}: rule {rule_id}: bad {key} pattern: {error}") from None
+        raise ProfileError(f"{path.name}: rule {rule_id}: bad {key}: {error}") from None
+    nested = nested_quantifier(source)
+    if nested:
+        raise ProfileError(
+            f"{path.name}: rule {rule_id}: {key} has {nested}, which can take exponential time "
+            f"(catastrophic backtracking); bound the outer repeat (at most {{1,{MAX_OUTER_REPEAT}}}) or rewrite it"
+        )
+    return compiled
 
 
 def load_profile(path: Path) -> Profile:

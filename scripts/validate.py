@@ -1,7 +1,7 @@
 """validate: datapackage.json and raw/sources.csv against their hand-written schemas.
 
-Runs frictionless's validation (what ``frictionless validate datapackage.json`` runs) and then checks
-that it really read data: frictionless calls some descriptors "valid" without reading a row (a
+Runs frictionless's validation (what ``frictionless validate datapackage.json`` runs) with the data
+checks of scripts/checks.py added, and then checks that it really read data: frictionless calls some descriptors "valid" without reading a row (a
 ``.yml`` descriptor is treated as a plain file), so every expected resource must have been read as a
 table with at least one row. The JSON report goes to build/validation-report.json.
 
@@ -14,8 +14,10 @@ import argparse
 import json
 import sys
 
-from frictionless import Resource, validate
+from frictionless import Checklist, Package, Resource
 
+from scripts import strip
+from scripts.checks import RawListing, checklist_for
 from scripts.package import DESCRIPTOR, RESOURCES, SCHEMAS
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
@@ -32,7 +34,9 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES)) -> tuple[lis
     problems: list[str] = []
     if not descriptor.exists():
         return [f"{descriptor.name}: missing; run `make all`"], [], {}
-    report = validate(descriptor.name, basepath=str(descriptor.parent))
+    checks = checklist_for(descriptor.parent)
+    package = Package(descriptor.name, basepath=str(descriptor.parent))
+    report = package.validate(checklist=Checklist(checks=checks))
     read = {}
     for task in report.tasks:
         read[task.name] = task
@@ -56,8 +60,9 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES)) -> tuple[lis
 
 
 def check_raw_sources() -> tuple[list[str], dict]:
-    resource = Resource("raw/sources.csv", schema="schemas/raw-sources.schema.json", basepath=str(ROOT))
-    report = resource.validate()
+    resource = Resource("raw/sources.csv", name="raw-sources", schema="schemas/raw-sources.schema.json",
+                        basepath=str(ROOT))
+    report = resource.validate(checklist=Checklist(checks=[RawListing()]))
     problems = [f"raw/sources.csv: {_cut(error.message)}" for task in report.tasks for error in task.errors]
     problems += [f"raw/sources.csv: {_cut(error.message)}" for error in report.errors]
     rows = report.tasks[0].stats.get("rows") if report.tasks else 0
@@ -66,8 +71,19 @@ def check_raw_sources() -> tuple[list[str], dict]:
     return problems, report.to_dict()
 
 
+def check_profiles() -> list[str]:
+    """Profiles are data contributors edit: a broken or unsafe rule fails validation by its id."""
+    strip.load_profiles.cache_clear()
+    try:
+        strip.load_profiles()
+    except strip.ProfileError as error:
+        return [f"profiles/{line}" for line in str(error).splitlines()]
+    return []
+
+
 def run() -> int:
     problems, summary, package_report = check_package()
+    problems = check_profiles() + problems
     raw_problems, raw_report = check_raw_sources()
     problems += raw_problems
     with atomic_write(REPORT) as handle:

@@ -154,7 +154,7 @@ def test_bad_profile_is_reported_with_file_and_rule(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[profile]\nid = "bad"\n[[rule]]\nid = "bad.broken"\nwhere = "line"\npattern = "(unclosed"\n',
                    encoding="utf-8")
-    with pytest.raises(strip.ProfileError, match=r"bad.toml: rule bad.broken: bad pattern pattern"):
+    with pytest.raises(strip.ProfileError, match=r"bad.toml: rule bad.broken: bad pattern: missing \)"):
         strip.load_profile(bad)
 
 

@@ -1,0 +1,193 @@
+"""Data checks beyond the Table Schemas, as frictionless custom checks run by ``make validate``.
+
+Each check is scoped to the one resource it is for and names the row and what is wrong. frictionless
+copies whole rows into its errors; ours cut every cell, so a 5,000-character paragraph does not
+flood a CI log.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from pathlib import Path
+from typing import ClassVar, Iterable
+
+import attrs
+from frictionless import Check, errors
+
+from scripts import chinese, decode, strip
+
+CELL_CHARS = 80
+
+
+def cut(text: str, limit: int = CELL_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class DataCheckError(errors.RowError):
+    type = "data-check"
+    title = "Data check"
+    description = "A check of the data beyond its Table Schema failed."
+    template = "Row at position {rowNumber}: {note}"
+
+    @classmethod
+    def from_row(cls, row, *, note: str):
+        return cls(note=cut(note, 300), cells=[cut("" if v is None else str(v)) for v in row.cells],
+                   row_number=row.row_number)
+
+
+class DataTableError(errors.TableError):
+    type = "data-check-table"
+    title = "Data check (table)"
+    description = "A check of the data beyond its Table Schema failed for the table as a whole."
+    template = "{note}"
+
+
+@attrs.define(kw_only=True, repr=False)
+class ResourceCheck(Check):
+    """A check that looks only at rows of the resource named by ``resource_name``."""
+
+    resource_name: ClassVar[str] = ""
+    Errors = [DataCheckError, DataTableError]
+
+    def mine(self) -> bool:
+        return self.resource.name == self.resource_name
+
+    def validate_row(self, row) -> Iterable:
+        if self.mine():
+            for note in self.problems(row):
+                yield DataCheckError.from_row(row, note=note)
+
+    def validate_end(self) -> Iterable:
+        if self.mine():
+            for note in self.problems_at_end():
+                yield DataTableError(note=cut(note, 300))
+
+    def problems(self, row) -> Iterable[str]:
+        return ()
+
+    def problems_at_end(self) -> Iterable[str]:
+        return ()
+
+
+# --- paragraphs ----------------------------------------------------------------------------------
+
+def boilerplate_rules() -> list[strip.Rule]:
+    """Every profile rule that strip applies wherever a line stands (not first-line-only ones)."""
+    return [rule for profile in strip.load_profiles().values() for rule in profile.rules
+            if rule.pattern is not None and not rule.first_line]
+
+
+FULLWIDTH_PARENS = str.maketrans("（）", "()")
+
+
+@attrs.define(kw_only=True, repr=False)
+class CleanParagraphs(ResourceCheck):
+    """No boilerplate, no Traditional characters, no ruby pinyin, no unflagged mojibake."""
+
+    type = "clean-paragraphs"
+    resource_name: ClassVar[str] = "paragraphs"
+    flagged_documents: frozenset = frozenset()
+
+    def problems(self, row) -> Iterable[str]:
+        text, doc_id = row["text"] or "", row["doc_id"]
+        shadow = strip.make_shadow(text).text
+        for rule in boilerplate_rules():
+            found = rule.pattern.search(shadow) if rule.where == "inline" else rule.pattern.fullmatch(shadow)
+            if found:
+                yield f"{doc_id} paragraph {row['seq']}: boilerplate left, rule {rule.id} matches {cut(found.group(0), 40)!r}"
+        converted = chinese.converter("t2s").convert(text)
+        if converted != text:
+            changed = [a for a, b in zip(text, converted) if a != b]
+            yield f"{doc_id} paragraph {row['seq']}: Traditional characters left ({''.join(changed[:10])})"
+        annotations = chinese.ruby_annotations(text.translate(FULLWIDTH_PARENS))
+        if annotations:
+            yield f"{doc_id} paragraph {row['seq']}: ruby pinyin left ({annotations[0].group(0)})"
+        if doc_id not in self.flagged_documents:
+            bad = re.search("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]", text)
+            if bad:
+                yield (f"{doc_id} paragraph {row['seq']}: U+{ord(bad.group(0)):04X} in a document not flagged "
+                       "for mojibake")
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+@attrs.define(kw_only=True, repr=False)
+class DocumentCounts(ResourceCheck):
+    """n_paragraphs and n_chars agree with paragraphs.csv; no document without paragraphs."""
+
+    type = "document-counts"
+    resource_name: ClassVar[str] = "documents"
+    counts: dict = attrs.field(factory=dict)  # doc_id -> (paragraphs, characters)
+
+    def problems(self, row) -> Iterable[str]:
+        n_paragraphs, n_chars = self.counts.get(row["doc_id"], (0, 0))
+        if n_paragraphs == 0:
+            yield f"{row['doc_id']}: no paragraphs in paragraphs.csv"
+        elif (row["n_paragraphs"], row["n_chars"]) != (n_paragraphs, n_chars):
+            yield (f"{row['doc_id']}: n_paragraphs/n_chars say {row['n_paragraphs']}/{row['n_chars']}, "
+                   f"paragraphs.csv has {n_paragraphs}/{n_chars}")
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+@attrs.define(kw_only=True, repr=False)
+class SourceHashes(ResourceCheck):
+    """sha256 and bytes in clean/sources.csv are those of the raw file now in raw/."""
+
+    type = "source-hashes"
+    resource_name: ClassVar[str] = "sources"
+    root: str = "."
+
+    def problems(self, row) -> Iterable[str]:
+        path = Path(self.root) / (row["path"] or "")
+        if not path.is_file():
+            yield f"{row['path']}: listed in clean/sources.csv but not in raw/"
+            return
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != row["sha256"]:
+            yield (f"{row['path']}: raw bytes changed since the build (sha256 in clean/sources.csv is "
+                   f"{row['sha256'][:12]}…, the file's is {hashlib.sha256(data).hexdigest()[:12]}…); run make all")
+
+
+# --- raw/sources.csv -----------------------------------------------------------------------------
+
+@attrs.define(kw_only=True, repr=False)
+class RawListing(ResourceCheck):
+    """Every raw file has exactly one row in raw/sources.csv, and every row a file."""
+
+    type = "raw-listing"
+    resource_name: ClassVar[str] = "raw-sources"
+
+    def problems_at_end(self) -> Iterable[str]:
+        rows, problems = decode.read_sources_table()
+        _, more = decode.check_raw(rows)
+        return problems + more
+
+
+def paragraph_counts(paragraphs_csv: Path) -> dict[str, tuple[int, int]]:
+    """Per document (paragraphs, characters), streamed from paragraphs.csv."""
+    counts: dict[str, tuple[int, int]] = {}
+    if not paragraphs_csv.exists():
+        return counts
+    with open(paragraphs_csv, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            n, chars = counts.get(row["doc_id"], (0, 0))
+            counts[row["doc_id"]] = (n + 1, chars + len(row["text"]))
+    return counts
+
+
+def flagged_documents(documents_csv: Path) -> frozenset:
+    if not documents_csv.exists():
+        return frozenset()
+    with open(documents_csv, encoding="utf-8", newline="") as handle:
+        return frozenset(row["doc_id"] for row in csv.DictReader(handle) if row["mojibake_spans"] not in ("", "0"))
+
+
+def checklist_for(root: Path) -> list[Check]:
+    """The checks for the package under ``root`` (paragraph counts read once, streaming)."""
+    clean = root / "clean"
+    return [CleanParagraphs(flagged_documents=flagged_documents(clean / "documents.csv")),
+            DocumentCounts(counts=paragraph_counts(clean / "paragraphs.csv")),
+            SourceHashes(root=str(root)), RawListing()]

@@ -1,0 +1,184 @@
+"""summary: what a change does to the data, in Markdown, for a pull request's reviewer.
+
+Compares the tables in clean/ with their version at a base revision (``git show BASE:clean/...``):
+row counts before -> after, documents added, removed and changed (with how many paragraphs
+changed), new sources, sites and profiles, documents newly flagged, and the first validation
+errors. Both versions are streamed in doc_id order, so memory does not grow with the corpus.
+
+    python -m scripts.summary [--base REV] [--output build/summary.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+from scripts.package import RESOURCES
+from scripts.pipeline import BUILD, ROOT, atomic_write
+
+SHOWN = 20  # rows of each list shown before "and N more"
+REPORT = BUILD / "validation-report.json"
+
+
+def git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
+
+
+def base_rows(base: str, name: str) -> Iterator[dict]:
+    """Rows of clean/<name>.csv at ``base`` (none if it did not exist there), streamed."""
+    process = subprocess.Popen(["git", "show", f"{base}:clean/{name}.csv"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    yield from csv.DictReader(io.TextIOWrapper(process.stdout, encoding="utf-8", newline=""))
+    process.wait()
+
+
+def current_rows(name: str) -> Iterator[dict]:
+    path = ROOT / "clean" / f"{name}.csv"
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as handle:
+            yield from csv.DictReader(handle)
+
+
+def count(rows: Iterator[dict]) -> int:
+    return sum(1 for _ in rows)
+
+
+def paragraphs_by_document(rows: Iterator[dict]) -> Iterator[tuple[str, list[str]]]:
+    """(doc_id, its paragraph texts), in file order (paragraphs.csv is sorted by doc_id, seq)."""
+    current, texts = None, []
+    for row in rows:
+        if row["doc_id"] != current:
+            if current is not None:
+                yield current, texts
+            current, texts = row["doc_id"], []
+        texts.append(row["text"])
+    if current is not None:
+        yield current, texts
+
+
+def changed_paragraphs(base: str) -> dict[str, int]:
+    """doc_id -> paragraphs that differ, for documents in both versions (a streaming merge join)."""
+    changes: dict[str, int] = {}
+    old = paragraphs_by_document(base_rows(base, "paragraphs"))
+    new = paragraphs_by_document(current_rows("paragraphs"))
+    a, b = next(old, None), next(new, None)
+    while a is not None and b is not None:
+        if a[0] == b[0]:
+            differing = sum(1 for x, y in zip(a[1], b[1]) if x != y) + abs(len(a[1]) - len(b[1]))
+            if differing:
+                changes[a[0]] = differing
+            a, b = next(old, None), next(new, None)
+        elif a[0] < b[0]:
+            a = next(old, None)
+        else:
+            b = next(new, None)
+    return changes
+
+
+def documents(rows: Iterator[dict]) -> dict[str, dict]:
+    return {row["doc_id"]: {"title": row["title"], "truncated": row["truncated"] == "true",
+                            "mojibake": row["mojibake_spans"] not in ("", "0")} for row in rows}
+
+
+def listing(items: list[str]) -> list[str]:
+    lines = [f"- {item}" for item in items[:SHOWN]]
+    if len(items) > SHOWN:
+        lines.append(f"- … and {len(items) - SHOWN} more")
+    return lines
+
+
+def validation_errors() -> list[str]:
+    if not REPORT.exists():
+        return []
+    report = json.loads(REPORT.read_text(encoding="utf-8"))
+    errors = []
+    for part in ("package", "raw_sources"):
+        for task in report.get(part, {}).get("tasks", []):
+            for error in task.get("errors", []):
+                message = error.get("message", "")
+                errors.append(f"{task.get('name')}: {message[:200]}{'…' if len(message) > 200 else ''}")
+        for error in report.get(part, {}).get("errors", []):
+            errors.append(error.get("message", "")[:200])
+    return errors
+
+
+def summarize(base: str) -> str:
+    resolved = git("rev-parse", "--short", "--verify", f"{base}^{{commit}}")
+    if resolved.returncode != 0:
+        raise SystemExit(f"error: base revision {base!r} not found; fetch it or pass --base")
+    base_label = resolved.stdout.strip()
+    lines = [f"## Data changes against `{base_label}`", "", "| resource | before | after | change |", "|---|---:|---:|---:|"]
+    for name in RESOURCES:
+        before, after = count(base_rows(base, name)), count(current_rows(name))
+        lines.append(f"| {name} | {before} | {after} | {after - before:+d} |")
+
+    old_documents, new_documents = documents(base_rows(base, "documents")), documents(current_rows("documents"))
+    added = sorted(set(new_documents) - set(old_documents))
+    removed = sorted(set(old_documents) - set(new_documents))
+    changes = changed_paragraphs(base)
+    sections = [
+        (f"Documents added: {len(added)}", [f"`{d}` {new_documents[d]['title']}" for d in added]),
+        (f"Documents removed: {len(removed)}", [f"`{d}` {old_documents[d]['title']}" for d in removed]),
+        (f"Documents changed: {len(changes)}",
+         [f"`{d}` {new_documents.get(d, {}).get('title', '')}: {n} paragraph(s) changed" for d, n in sorted(changes.items())]),
+    ]
+    old_sources = {row["source_id"]: row for row in base_rows(base, "sources")}
+    new_sources = {row["source_id"]: row for row in current_rows("sources")}
+    added_sources = sorted(set(new_sources) - set(old_sources))
+    new_sites = sorted({row["site"] for row in new_sources.values()} - {row["site"] for row in old_sources.values()})
+    sections.append((f"Sources added: {len(added_sources)}",
+                     [f"`{new_sources[s]['path']}` (site: {new_sources[s]['site'] or 'generic'})" for s in added_sources]))
+    sections.append((f"New sites: {len(new_sites)}", [f"`{site or '(generic only)'}`" for site in new_sites]))
+    profiles = git("diff", "--name-only", "--diff-filter=A", base, "--", "profiles/").stdout.split()
+    profiles += git("ls-files", "--others", "--exclude-standard", "profiles/").stdout.split()
+    sections.append((f"New profiles: {len(profiles)}", [f"`{p}`" for p in sorted(set(profiles))]))
+    flagged = []
+    for doc_id, now in sorted(new_documents.items()):
+        then = old_documents.get(doc_id, {"truncated": False, "mojibake": False})
+        for flag in ("truncated", "mojibake"):
+            if now[flag] and not then[flag]:
+                flagged.append(f"`{doc_id}` {now['title']}: {flag}")
+    sections.append((f"Newly flagged documents: {len(flagged)}", flagged))
+    errors = validation_errors()
+    sections.append((f"Validation errors: {len(errors)}", errors))
+    for title, items in sections:
+        lines += ["", f"**{title}**"]
+        if items:
+            lines += [""] + listing(items)
+    return "\n".join(lines) + "\n"
+
+
+def default_base() -> str:
+    """The pull request's base when CI says so, else the branch point from main, else HEAD."""
+    from_ci = os.environ.get("CHECK_PR_BASE", "")
+    if from_ci and git("rev-parse", "--verify", f"{from_ci}^{{commit}}").returncode == 0:
+        return from_ci
+    if from_ci:  # a first push reports an all-zero "before": fall back rather than fail
+        print(f"note: CHECK_PR_BASE={from_ci!r} is not a commit here; comparing with the branch point instead")
+    for candidate in ("origin/main", "main"):
+        merge_base = git("merge-base", "HEAD", candidate)
+        if merge_base.returncode == 0 and merge_base.stdout.strip() != git("rev-parse", "HEAD").stdout.strip():
+            return merge_base.stdout.strip()
+    return "HEAD"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.summary", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default=None, help="revision to compare with (default: $CHECK_PR_BASE, "
+                                                      "else the branch point from main, else HEAD)")
+    parser.add_argument("--output", type=Path, default=BUILD / "summary.md")
+    args = parser.parse_args(argv)
+    text = summarize(args.base or default_base())
+    with atomic_write(args.output) as handle:
+        handle.write(text)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize check-pr summary
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize check-pr summary release
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,10 @@ check-pr: env  ## What CI runs on a pull request: forced rebuild == committed, v
 
 summary: env  ## Markdown summary of the data changes against BASE (default: branch point from main)
 	$(PY) -m scripts.summary $(if $(BASE),--base $(BASE),)
+
+release: validate  ## dist/<name>-VERSION/ and its zip: the package, exports, data card, SHA256SUMS
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	$(PY) -m scripts.release "$(VERSION)"
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/
 	rm -rf build dist .pytest_cache

@@ -93,11 +93,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def descriptor(resource_files: dict[str, Path], sites: list[str]) -> dict:
+def released_version() -> str | None:
+    """The version `make release` last wrote into datapackage.json: a rebuild keeps it."""
+    if not DESCRIPTOR.exists():
+        return None
+    return json.loads(DESCRIPTOR.read_text(encoding="utf-8")).get("version")
+
+
+def descriptor(resource_files: dict[str, Path], sites: list[str], version: str | None = None) -> dict:
     profiles = strip.load_profiles()
+    head = {"version": version} if version else {}
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": "zh-health-work-reports",
+        **head,
         "title": "Chinese local health-administration work reports and speeches",
         "description": (
             "Work reports, speeches, plans and summaries of Chinese local health administrations "
@@ -179,7 +188,7 @@ def run() -> dict[str, int]:
         raise SystemExit(f"package: {len(errors)} page(s) failed; clean/ left as it was")
     # The descriptor records each table's size and hash, so it is built from the finished temps.
     final = {name: CLEAN / f"{name}.csv" for name in RESOURCES}
-    package = descriptor(temporary, sorted(sites))
+    package = descriptor(temporary, sorted(sites), released_version())
     descriptor_tmp = DESCRIPTOR.with_name(".datapackage.json.tmp")
     descriptor_tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for name in RESOURCES:

@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ["decode", "strip", "normalize", "split", "package"]
 COPIED = ["scripts", "profiles", "rules", "schemas", "raw", "clean"]
+COPIED_FILES = ["datapackage.json", "LICENSE", "CITATION.cff"]
 
 
 @pytest.fixture
@@ -20,7 +21,8 @@ def repo(tmp_path: Path) -> Path:
     """A copy of the toolkit, raw/ and clean/; stages run in it see it as their repository."""
     for name in COPIED:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "datapackage.json", tmp_path / "datapackage.json")
+    for name in COPIED_FILES:
+        shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
 

@@ -1,0 +1,261 @@
+"""release: a versioned, self-contained, checksummed copy of the data package, and its zip.
+
+    make release VERSION=x.y.z        # or: python -m scripts.release x.y.z
+
+writes ``dist/<name>-<version>/`` and ``dist/<name>-<version>.zip``: datapackage.json (version set,
+paths relative), clean/, the schemas it uses, a README.md data card (with a Hugging Face dataset
+card header), LICENSE, CITATION.cff, documents.parquet and documents.jsonl (one row per document,
+its full text joined from paragraphs) and SHA256SUMS. The version is written back to the
+repository's datapackage.json. The same inputs and version give the same bytes: no build times, the
+zip's entries are sorted and dated 1980-01-01.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import re
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
+from scripts.pipeline import ROOT, atomic_write
+
+DIST = ROOT / "dist"
+VERSION = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+EXPORT_COLUMNS = ["doc_id", "source_id", "seq", "title", "collection_title", "text", "n_chars",
+                  "n_paragraphs", "truncated", "missing_chars", "mojibake_spans", "script_original",
+                  "placeholders"]
+
+
+def read_csv(path: Path):
+    with open(path, encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def documents_with_text(clean: Path):
+    """Each document with its paragraphs joined by newlines; paragraphs.csv is sorted like documents."""
+    paragraphs = read_csv(clean / "paragraphs.csv")
+    pending = next(paragraphs, None)
+    for document in read_csv(clean / "documents.csv"):
+        texts = []
+        while pending is not None and pending["doc_id"] == document["doc_id"]:
+            texts.append(pending["text"])
+            pending = next(paragraphs, None)
+        yield {
+            "doc_id": document["doc_id"], "source_id": document["source_id"], "seq": int(document["seq"]),
+            "title": document["title"], "collection_title": document["collection_title"], "text": "\n".join(texts),
+            "n_chars": int(document["n_chars"]), "n_paragraphs": int(document["n_paragraphs"]),
+            "truncated": document["truncated"] == "true",
+            "missing_chars": int(document["missing_chars"]) if document["missing_chars"] else None,
+            "mojibake_spans": int(document["mojibake_spans"]), "script_original": document["script_original"],
+            "placeholders": int(document["placeholders"]),
+        }
+
+
+PARQUET_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("source_id", pa.string()), ("seq", pa.int32()), ("title", pa.string()),
+    ("collection_title", pa.string()), ("text", pa.string()), ("n_chars", pa.int64()),
+    ("n_paragraphs", pa.int32()), ("truncated", pa.bool_()), ("missing_chars", pa.int64()),
+    ("mojibake_spans", pa.int32()), ("script_original", pa.string()), ("placeholders", pa.int32()),
+])
+
+
+def write_exports(clean: Path, target: Path, batch_rows: int = 2000) -> int:
+    """documents.jsonl and documents.parquet, streamed in batches (memory stays flat)."""
+    count = 0
+    with open(target / "documents.jsonl", "w", encoding="utf-8", newline="\n") as jsonl, \
+            pq.ParquetWriter(target / "documents.parquet", PARQUET_SCHEMA, compression="zstd") as parquet:
+        batch: list[dict] = []
+        for document in documents_with_text(clean):
+            jsonl.write(json.dumps(document, ensure_ascii=False, sort_keys=False) + "\n")
+            batch.append(document)
+            count += 1
+            if len(batch) >= batch_rows:
+                parquet.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
+                batch = []
+        if batch:
+            parquet.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
+    return count
+
+
+def statistics(clean: Path) -> dict[str, int]:
+    stats = {"sources": 0, "documents": 0, "paragraphs": 0, "removals": 0, "truncated": 0, "mojibake": 0,
+             "placeholders": 0, "characters": 0}
+    for name in ("sources", "paragraphs", "removals"):
+        stats[name] = sum(1 for _ in read_csv(clean / f"{name}.csv"))
+    for document in read_csv(clean / "documents.csv"):
+        stats["documents"] += 1
+        stats["truncated"] += document["truncated"] == "true"
+        stats["mojibake"] += document["mojibake_spans"] not in ("", "0")
+        stats["placeholders"] += int(document["placeholders"])
+        stats["characters"] += int(document["n_chars"])
+    return stats
+
+
+def size_category(documents: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if documents < limit:
+            return label
+    return "n>1M"
+
+
+def field_table(name: str) -> list[str]:
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    lines = ["| field | type | meaning |", "|---|---|---|"]
+    for field in schema["fields"]:
+        lines.append(f"| `{field['name']}` | {field['type']} | {field.get('description', '')} |")
+    return lines
+
+
+def data_card(package: dict, stats: dict[str, int]) -> str:
+    header = {
+        "license": "odc-by",
+        "language": ["zh"],
+        "pretty_name": package["title"],
+        "size_categories": [size_category(stats["documents"])],
+        "tags": ["chinese", "government", "public-health", "speeches", "reports"],
+        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "documents.parquet"}]}],
+    }
+    name_version = f"{package['name']}-{package['version']}"
+    lines = [
+        "---", yaml.safe_dump(header, allow_unicode=True, sort_keys=False).strip(), "---", "",
+        f"# {package['title']} ({package['version']})", "",
+        package["description"], "",
+        "## Contents", "",
+        f"{stats['documents']} documents ({stats['characters']:,} characters) from {stats['sources']} pages, in "
+        f"{stats['paragraphs']} paragraphs; {stats['removals']} spans removed as boilerplate, each recorded.", "",
+        "| file | what |", "|---|---|",
+        "| `documents.parquet`, `documents.jsonl` | one row per document with its full text (paragraphs joined by newlines) |",
+        "| `clean/sources.csv` | one row per raw page: where it came from, its bytes, how it was decoded |",
+        "| `clean/documents.csv` | one row per document, with its quality flags |",
+        "| `clean/paragraphs.csv` | the cleaned text, one row per paragraph |",
+        "| `clean/removals.csv` | every span removed from a page, with the rule that removed it |",
+        "| `datapackage.json`, `schemas/` | the Frictionless Data Package and its Table Schemas |",
+        "| `SHA256SUMS` | checksums of every file here (`sha256sum -c SHA256SUMS`) |", "",
+        "```python",
+        "import pandas as pd",
+        f'documents = pd.read_parquet("{name_version}/documents.parquet")',
+        "# or: datasets.load_dataset(\"parquet\", data_files=\"documents.parquet\")",
+        "```", "",
+        "## Where the pages come from", "",
+        "Template-essay (范文) web sites that republish local government texts: "
+        + "; ".join(source["title"] for source in package.get("sources", [])) + ". "
+        "Each page's site, URL, retrieval date and known licence are in `clean/sources.csv`.", "",
+        "## How it was built", "",
+        "Decoded (encoding detected and verified, recorded per page), stripped of site boilerplate by "
+        "declarative site profiles (every removal in `clean/removals.csv`), converted to Simplified "
+        "Chinese with OpenCC per document (Taiwan and Hong Kong forms included, ruby pinyin removed), "
+        "normalised to one punctuation and width form (NFC; full-width Chinese punctuation in Chinese "
+        "context; half-width digits and Latin letters), and split into documents. Tool versions: "
+        + ", ".join(f"{k} {v}" for k, v in package.get("x_build", {}).get("tools", {}).items()) + ".", "",
+        "## Known limits", "",
+        f"- {stats['truncated']} document(s) are cut by a site paywall (`truncated`; `missing_chars` says how much "
+        "is missing when the site says).",
+        f"- {stats['mojibake']} document(s) contain mojibake that cannot be repaired from the page "
+        "(`mojibake_spans`, `mojibake_samples`); it is kept as found.",
+        f"- {stats['placeholders']} template placeholders (`20XX`, `xx`, `*%`, `□□`, `_`) stand where the sites "
+        "removed names and figures; they are kept and counted per document (`placeholders`).",
+        "- The texts' own copyright status is unknown; the licence below covers the database and its annotations.",
+        "",
+        "## Fields", "",
+    ]
+    for name in RESOURCES:
+        lines += [f"### {name}", ""] + field_table(name) + [""]
+    lines += ["## Licence", "", "Open Data Commons Attribution License (ODC-By) v1.0 for the database and its "
+              "annotations; see LICENSE. Cite with CITATION.cff.", ""]
+    return "\n".join(lines)
+
+
+def citation(version: str) -> str:
+    data = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    data["version"] = version
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_zip(folder: Path, archive: Path) -> None:
+    """Sorted entries with a fixed date and mode: the zip's bytes depend only on the files."""
+    tmp = archive.with_name(archive.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", date_time=ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as handle:
+                zipped.writestr(info, handle.read(), compresslevel=9)
+    tmp.replace(archive)
+
+
+def set_repository_version(version: str) -> dict:
+    package = json.loads(DESCRIPTOR.read_text(encoding="utf-8"))
+    ordered = {}
+    for key, value in package.items():
+        if key == "version":
+            continue
+        ordered[key] = value
+        if key == "name":
+            ordered["version"] = version
+    with atomic_write(DESCRIPTOR) as handle:
+        handle.write(json.dumps(ordered, ensure_ascii=False, indent=2) + "\n")
+    return ordered
+
+
+def release(version: str) -> tuple[Path, Path]:
+    if not VERSION.match(version):
+        raise SystemExit(f"error: version {version!r} is not x.y.z (semantic versioning)")
+    missing = [name for name in RESOURCES if not (CLEAN / f"{name}.csv").exists()]
+    if missing or not DESCRIPTOR.exists():
+        raise SystemExit("error: clean/ or datapackage.json missing; run `make all` first")
+    package = set_repository_version(version)
+    folder = DIST / f"{package['name']}-{version}"
+    staging = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "clean").mkdir(parents=True)
+    (staging / "schemas").mkdir()
+    for resource in package["resources"]:
+        shutil.copyfile(ROOT / resource["path"], staging / resource["path"])
+        shutil.copyfile(ROOT / resource["schema"], staging / resource["schema"])
+    (staging / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_exports(CLEAN, staging)
+    (staging / "README.md").write_text(data_card(package, statistics(CLEAN)), encoding="utf-8")
+    shutil.copyfile(ROOT / "LICENSE", staging / "LICENSE")
+    (staging / "CITATION.cff").write_text(citation(version), encoding="utf-8")
+    sums = [f"{sha256_file(path)}  {path.relative_to(staging).as_posix()}"
+            for path in sorted(p for p in staging.rglob("*") if p.is_file())]
+    (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    archive = DIST / f"{folder.name}.zip"
+    write_zip(folder, archive)
+    return folder, archive
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.release", description=__doc__.split("\n\n")[0])
+    parser.add_argument("version", help="x.y.z")
+    args = parser.parse_args(argv)
+    folder, archive = release(args.version)
+    files = sum(1 for p in folder.rglob("*") if p.is_file())
+    print(f"release: {folder.relative_to(ROOT)}/ ({files} files) and {archive.relative_to(ROOT)} "
+          f"({archive.stat().st_size:,} bytes); version {args.version} written to datapackage.json")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

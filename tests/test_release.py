@@ -1,0 +1,87 @@
+"""release: a zip that validates on its own anywhere, with exports that round-trip."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+from frictionless import Package
+
+from tests.conftest import build, read_table, run_module
+
+NAME = "zh-health-work-reports-0.1.0"
+
+
+@pytest.fixture
+def released(repo):
+    result = run_module(repo, "release", "0.1.0")
+    assert result.returncode == 0, result.stderr
+    return repo
+
+
+def test_release_folder_holds_the_package_and_its_companions(released):
+    folder = released / "dist" / NAME
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == ["CITATION.cff", "LICENSE", "README.md", "SHA256SUMS", "clean/documents.csv",
+                     "clean/paragraphs.csv", "clean/removals.csv", "clean/sources.csv", "datapackage.json",
+                     "documents.jsonl", "documents.parquet", "schemas/documents.schema.json",
+                     "schemas/paragraphs.schema.json", "schemas/removals.schema.json", "schemas/sources.schema.json"]
+    assert json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.0"
+    assert "version: 0.1.0" in (folder / "CITATION.cff").read_text(encoding="utf-8")
+
+
+def test_sha256sums_match_every_file(released):
+    folder = released / "dist" / NAME
+    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 14
+    for line in lines:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_zip_validates_standalone_after_unpacking_anywhere(released, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(released / "dist" / f"{NAME}.zip") as zipped:
+        zipped.extractall(elsewhere)
+    package = Package(f"{NAME}/datapackage.json", basepath=str(elsewhere))
+    report = package.validate()
+    assert report.valid, report.flatten(["message"])
+    rows = {task.name: task.stats["rows"] for task in report.tasks}
+    assert rows == {"sources": 5, "documents": 30, "paragraphs": 867, "removals": 691}
+    assert all(task.type == "table" for task in report.tasks)
+
+
+def test_exports_round_trip_with_the_paragraphs(released):
+    folder = released / "dist" / NAME
+    parquet = pd.read_parquet(folder / "documents.parquet")
+    jsonl = pd.read_json(folder / "documents.jsonl", lines=True)
+    paragraphs = pd.read_csv(folder / "clean" / "paragraphs.csv", keep_default_na=False)
+    joined = paragraphs.groupby("doc_id", sort=True)["text"].agg("\n".join)
+    assert len(parquet) == len(jsonl) == len(read_table(folder / "clean" / "documents.csv")) == 30
+    assert list(parquet["doc_id"]) == list(jsonl["doc_id"]) == list(joined.index)
+    assert list(parquet["text"]) == list(jsonl["text"]) == list(joined)
+    assert parquet.loc[parquet["doc_id"] == "001_a1d90d7132cf1ab2-001", "missing_chars"].item() == 3298
+
+
+def test_data_card_has_a_hugging_face_header_and_the_known_limits(released):
+    card = (released / "dist" / NAME / "README.md").read_text(encoding="utf-8")
+    header = card.split("---\n")[1]
+    assert "license: odc-by" in header and "- zh" in header and "path: documents.parquet" in header
+    assert "1 document(s) are cut by a site paywall" in card
+    assert "2 document(s) contain mojibake" in card
+
+
+def test_release_is_reproducible_and_the_version_survives_a_rebuild(released):
+    first = (released / "dist" / f"{NAME}.zip").read_bytes()
+    assert run_module(released, "release", "0.1.0").returncode == 0
+    assert (released / "dist" / f"{NAME}.zip").read_bytes() == first
+    assert build(released).returncode == 0
+    assert json.loads((released / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.0"
+
+
+def test_bad_version_is_refused(repo):
+    result = run_module(repo, "release", "v1")
+    assert result.returncode == 1 and "version 'v1' is not x.y.z" in result.stderr

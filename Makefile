@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize check-pr summary release
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize check-pr summary release publish
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,10 @@ summary: env  ## Markdown summary of the data changes against BASE (default: bra
 release: validate  ## dist/<name>-VERSION/ and its zip: the package, exports, data card, SHA256SUMS
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
 	$(PY) -m scripts.release "$(VERSION)"
+
+publish: env  ## Publish a release: TARGET=zenodo|hf [VERSION=x.y.z] [ARGS="--sandbox --dry-run --create-pr"]
+	@test -n "$(TARGET)" || { echo "usage: make publish TARGET=zenodo|hf [VERSION=x.y.z] [ARGS=...]"; exit 2; }
+	$(PY) -m scripts.publish --target "$(TARGET)" $(if $(VERSION),--version "$(VERSION)",) $(ARGS)
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/
 	rm -rf build dist .pytest_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -26,9 +27,10 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_module(repo: Path, module: str, *args: str) -> subprocess.CompletedProcess:
+def run_module(repo: Path, module: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", f"scripts.{module}", *args],
-                          cwd=repo, capture_output=True, text=True, encoding="utf-8")
+                          cwd=repo, capture_output=True, text=True, encoding="utf-8", env=environment)
 
 
 def build(repo: Path, *args: str) -> subprocess.CompletedProcess:

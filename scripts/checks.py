@@ -8,7 +8,6 @@ flood a CI log.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from pathlib import Path
 from typing import ClassVar, Iterable
@@ -17,6 +16,7 @@ import attrs
 from frictionless import Check, errors
 
 from scripts import chinese, decode, strip
+from scripts.pipeline import file_digest
 
 CELL_CHARS = 80
 
@@ -145,10 +145,10 @@ class SourceHashes(ResourceCheck):
         if not path.is_file():
             yield f"{row['path']}: listed in clean/sources.csv but not in raw/"
             return
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != row["sha256"]:
-            yield (f"{row['path']}: raw bytes changed since the build (sha256 in clean/sources.csv is "
-                   f"{row['sha256'][:12]}…, the file's is {hashlib.sha256(data).hexdigest()[:12]}…); run make all")
+        digest, size = file_digest(path), path.stat().st_size
+        if digest != row["sha256"] or size != row["bytes"]:
+            yield (f"{row['path']}: raw bytes changed since the build (clean/sources.csv has sha256 "
+                   f"{row['sha256'][:12]}…, {row['bytes']} bytes; the file {digest[:12]}…, {size} bytes); run make all")
 
 
 # --- raw/sources.csv -----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import os
 import sys
@@ -85,14 +84,6 @@ def rows_for_page(record: dict) -> dict[str, list[dict]]:
     return tables
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def released_version() -> str | None:
     """The version `make release` last wrote into datapackage.json: a rebuild keeps it."""
     if not DESCRIPTOR.exists():
@@ -139,7 +130,7 @@ def descriptor(resource_files: dict[str, Path], sites: list[str], version: str |
                 "description": DESCRIPTIONS[name],
                 "schema": f"schemas/{name}.schema.json",
                 "bytes": resource_files[name].stat().st_size,
-                "hash": f"sha256:{sha256_file(resource_files[name])}",
+                "hash": f"sha256:{pipeline.file_digest(resource_files[name])}",
             }
             for name in RESOURCES
         ],

@@ -50,6 +50,12 @@ def sha256_hex_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in blocks (SHA256SUMS, datapackage hashes, Zenodo's MD5s)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, algorithm).hexdigest()
+
+
 def library_versions(*names: str) -> dict[str, str]:
     return {name: metadata.version(name) for name in names}
 

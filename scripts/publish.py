@@ -19,7 +19,6 @@ request with --create-pr).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import json
 import os
@@ -33,7 +32,7 @@ import requests
 import yaml
 
 from scripts.package import DESCRIPTOR
-from scripts.pipeline import ROOT
+from scripts.pipeline import ROOT, file_digest
 from scripts.release import DIST
 
 ZENODO_API = "https://zenodo.org/api"
@@ -44,14 +43,6 @@ UPLOADED = ["{name}.zip", "documents.parquet", "documents.jsonl", "README.md", "
 
 class PublishError(Exception):
     """One line that says what went wrong and what to do."""
-
-
-def md5_file(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -235,7 +226,7 @@ def sync_files(zenodo: Zenodo, draft: dict, release: Release) -> None:
         zenodo.say(f"zenodo: removing {key}, carried over from an earlier version")
         zenodo.call("DELETE", f"{bucket}/{key}")
     for path in release.files:
-        if present.get(path.name) == f"md5:{md5_file(path)}":
+        if present.get(path.name) == f"md5:{file_digest(path, 'md5')}":
             zenodo.say(f"zenodo: {path.name} already uploaded (same MD5)")
             continue
         zenodo.call("PUT", f"{bucket}/{path.name}", data_path=path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import re
 import shutil
@@ -27,7 +26,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
-from scripts.pipeline import ROOT, atomic_write
+from scripts.pipeline import ROOT, atomic_write, file_digest
 
 DIST = ROOT / "dist"
 VERSION = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
@@ -182,14 +181,6 @@ def citation(version: str) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_zip(folder: Path, archive: Path) -> None:
     """Sorted entries with a fixed date and mode: the zip's bytes depend only on the files."""
     tmp = archive.with_name(archive.name + ".tmp")
@@ -237,7 +228,7 @@ def release(version: str) -> tuple[Path, Path]:
     (staging / "README.md").write_text(data_card(package, statistics(CLEAN)), encoding="utf-8")
     shutil.copyfile(ROOT / "LICENSE", staging / "LICENSE")
     (staging / "CITATION.cff").write_text(citation(version), encoding="utf-8")
-    sums = [f"{sha256_file(path)}  {path.relative_to(staging).as_posix()}"
+    sums = [f"{file_digest(path)}  {path.relative_to(staging).as_posix()}"
             for path in sorted(p for p in staging.rglob("*") if p.is_file())]
     (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)

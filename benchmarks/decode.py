@@ -16,7 +16,6 @@ import json
 import random
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import chardet
 

@@ -24,8 +24,7 @@ COMMITTED = ["clean", "datapackage.json"]
 
 def rebuild() -> list[str]:
     """Every stage with --force; a failing stage stops the rebuild and is reported."""
-    for name, run in (("decode", decode.run), ("strip", strip.run), ("normalize", normalize.run),
-                      ("split", split.run)):
+    for run in (decode.run, strip.run, normalize.run, split.run):
         try:
             print(run(force=True).line())
         except pipeline.StageFailed as failure:

@@ -107,7 +107,7 @@ def char_map(config: str) -> dict[int, str]:
     chars = [chr(c) for c in range(0x3400, 0xA000)] + [chr(c) for c in range(0xF900, 0xFB00)]
     converted = converter(config).convert("\n".join(chars)).split("\n")
     table = {}
-    for source, target in zip(chars, converted):
+    for source, target in zip(chars, converted, strict=True):
         if target != source and len(target) == 1:
             table[ord(source)] = target
     return table

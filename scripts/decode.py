@@ -51,7 +51,6 @@ MAGIC_NUMBERS = [
     (b"\x1f\x8b", "a gzip archive"),
     (b"Rar!\x1a\x07", "a RAR archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
-    (b"BM", None),  # too short to trust alone; see _binary_kind
     (b"RIFF", "a RIFF container (WebP/WAV/AVI)"),
     (b"\x7fELF", "an ELF executable"),
 ]
@@ -155,7 +154,7 @@ def plausibility(text: str) -> float:
 
 def _binary_kind(data: bytes) -> str | None:
     for magic, kind in MAGIC_NUMBERS:
-        if kind is not None and data.startswith(magic):
+        if data.startswith(magic):
             return kind
     return None
 

@@ -272,7 +272,7 @@ def normalize_record(record: dict) -> dict:
             simplified_chars += len(joined)
         converted, mojibake = normalize_text(to_simplified(joined, script, variants))
         paragraphs = []
-        for (number, _), text in zip(lines, converted.split("\n")):
+        for (number, _), text in zip(lines, converted.split("\n"), strict=True):
             text = text.strip(PARAGRAPH_SPACE)
             if text:
                 paragraphs.append([number, text])

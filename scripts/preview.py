@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = preview(args.file, args.site)
     except (PageError, OSError) as error:
-        raise SystemExit(f"error: {args.file}: {error}")
+        raise SystemExit(f"error: {args.file}: {error}") from None
     except strip.ProfileError as error:
-        raise SystemExit(f"error: {error}")
+        raise SystemExit(f"error: {error}") from None
     if args.json:
         print(json.dumps(as_json(result), ensure_ascii=False, indent=1))
     else:

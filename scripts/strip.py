@@ -432,10 +432,8 @@ def strip_record(record: dict) -> dict:
                 cursor = end
             pieces.append(line[cursor:])
             line = "".join(pieces)
-        if line.strip():
+        if line.strip():  # a line left blank once its spans went is layout, not text
             kept_lines[index] = line.strip()
-        elif line:
-            pass  # only whitespace left once spans went: layout, not text
     for rule in (r for r in rules if r.where == "join"):
         removals += join_broken_lines(page, kept_lines, rule.id)
     removals.sort(key=lambda r: (r["line"], r["column"]))
@@ -542,7 +540,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         pipeline.main_for_stage(lambda: run(args.force, args.jobs))
     except ProfileError as error:
-        raise SystemExit(f"error: {error}")
+        raise SystemExit(f"error: {error}") from None
 
 
 if __name__ == "__main__":

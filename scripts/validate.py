@@ -18,7 +18,7 @@ from frictionless import Checklist, Package, Resource
 
 from scripts import strip
 from scripts.checks import RawListing, checklist_for
-from scripts.package import DESCRIPTOR, RESOURCES, SCHEMAS
+from scripts.package import DESCRIPTOR, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
 REPORT = BUILD / "validation-report.json"

@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize check-pr summary release publish
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build check-pr summary release publish
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +73,9 @@ release: validate  ## dist/<name>-VERSION/ and its zip: the package, exports, da
 publish: env  ## Publish a release: TARGET=zenodo|hf [VERSION=x.y.z] [ARGS="--sandbox --dry-run --create-pr"]
 	@test -n "$(TARGET)" || { echo "usage: make publish TARGET=zenodo|hf [VERSION=x.y.z] [ARGS=...]"; exit 2; }
 	$(PY) -m scripts.publish --target "$(TARGET)" $(if $(VERSION),--version "$(VERSION)",) $(ARGS)
+
+bench-build: env  ## MB/s and peak memory of every stage on PAGES generated pages (default 400)
+	$(PY) -m benchmarks.build $(if $(PAGES),--pages $(PAGES),)
 
 clean:  ## Remove build outputs (build/, dist/); never raw/ or clean/
 	rm -rf build dist .pytest_cache

@@ -107,12 +107,14 @@ def common_hanzi() -> frozenset[str]:
             except UnicodeDecodeError:
                 pass
     for high in range(0xA4, 0xC7):
-        for low in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)):
+        # 常用字 end at 0xC67E; past it Python's Big5 (ETEN) has kana, which must not count as hanzi.
+        lows = list(range(0x40, 0x7F)) + (list(range(0xA1, 0xFF)) if high < 0xC6 else [])
+        for low in lows:
             try:
                 chars.add(bytes([high, low]).decode("big5"))
             except UnicodeDecodeError:
                 pass
-    return frozenset(chars)
+    return frozenset(char for char in chars if 0x3400 <= ord(char) <= 0x9FFF)
 
 
 def char_score(char: str, common: frozenset[str]) -> float:

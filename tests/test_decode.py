@@ -130,3 +130,16 @@ def test_every_bad_raw_file_gets_its_own_line_and_clean_is_left_alone(repo):
         assert len(matching) == 1 and reason in matching[0], (path, errors)
     assert {p.name: p.read_bytes() for p in (repo / "clean").iterdir()} == before
     assert (repo / "datapackage.json").read_bytes() == descriptor
+
+
+def test_confidence_is_zero_when_two_codecs_read_equally_plausible_chinese():
+    # B6A1 B2BB B3F3: 丁不丑 in GB18030, 間祥堯 in Big5; nothing here says which.
+    assert detect(b"\xb6\xa1\xb2\xbb\xb3\xf3").confidence == 0.0
+    assert detect("卫生局召开全区卫生工作会议，部署全年工作。".encode("gb18030")).confidence > 0.5
+
+
+def test_common_hanzi_hold_no_kana():
+    # Python's Big5 (ETEN) puts kana right after the 常用字; they must not count as Chinese.
+    from scripts.decode import common_hanzi
+
+    assert not any("\u3040" <= char <= "\u30ff" for char in common_hanzi())

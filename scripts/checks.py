@@ -8,14 +8,13 @@ flood a CI log.
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import ClassVar, Iterable
 
 import attrs
 from frictionless import Check, errors
 
-from scripts import chinese, decode, strip
+from scripts import chinese, decode, normalize, strip
 from scripts.pipeline import file_digest
 
 CELL_CHARS = 80
@@ -89,15 +88,17 @@ class CleanParagraphs(ResourceCheck):
     type = "clean-paragraphs"
     resource_name: ClassVar[str] = "paragraphs"
     flagged_documents: frozenset = frozenset()
+    rules: list = attrs.field(factory=boilerplate_rules)  # collected once, not per row
 
     def problems(self, row) -> Iterable[str]:
         text, doc_id = row["text"] or "", row["doc_id"]
-        shadow = strip.make_shadow(text).text
-        for rule in boilerplate_rules():
-            found = rule.pattern.search(shadow) if rule.where == "inline" else rule.pattern.fullmatch(shadow)
+        # The t2s form is the Simplified view strip's patterns are written for; leftover pinyin has
+        # its own check below, so strip's character-by-character shadow is not needed here.
+        converted = chinese.converter("t2s").convert(text)
+        for rule in self.rules:
+            found = rule.pattern.search(converted) if rule.where == "inline" else rule.pattern.fullmatch(converted)
             if found:
                 yield f"{doc_id} paragraph {row['seq']}: boilerplate left, rule {rule.id} matches {cut(found.group(0), 40)!r}"
-        converted = chinese.converter("t2s").convert(text)
         if converted != text:
             changed = [a for a, b in zip(text, converted) if a != b]
             yield f"{doc_id} paragraph {row['seq']}: Traditional characters left ({''.join(changed[:10])})"
@@ -105,7 +106,7 @@ class CleanParagraphs(ResourceCheck):
         if annotations:
             yield f"{doc_id} paragraph {row['seq']}: ruby pinyin left ({annotations[0].group(0)})"
         if doc_id not in self.flagged_documents:
-            bad = re.search("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]", text)
+            bad = normalize.STRONG_ANCHOR.search(text)  # what normalize would have flagged
             if bad:
                 yield (f"{doc_id} paragraph {row['seq']}: U+{ord(bad.group(0)):04X} in a document not flagged "
                        "for mojibake")

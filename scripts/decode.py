@@ -435,7 +435,7 @@ def decode_page(record: dict) -> dict:
 
 def stage_records(pages: list[dict]):
     for row in pages:
-        data_hash = pipeline.sha256_hex_bytes((ROOT / row["path"]).read_bytes())
+        data_hash = pipeline.file_digest(ROOT / row["path"])  # streamed: no whole file held to hash it
         public_row = {key: row.get(key, "") for key in SOURCES_COLUMNS}
         yield {
             "source_id": Path(row["path"]).stem,

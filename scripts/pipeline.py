@@ -49,10 +49,6 @@ def sha256_hex(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def sha256_hex_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def file_digest(path: Path, algorithm: str = "sha256") -> str:
     """Hex digest of a file, read in blocks (SHA256SUMS, datapackage hashes, Zenodo's MD5s)."""
     with open(path, "rb") as handle:

@@ -62,23 +62,30 @@ def paragraphs_by_document(rows: Iterator[dict]) -> Iterator[tuple[str, list[str
         yield current, texts
 
 
-def changed_paragraphs(base: str) -> dict[str, int]:
-    """doc_id -> paragraphs that differ, for documents in both versions (a streaming merge join)."""
+def changed_paragraphs(base: str) -> tuple[dict[str, int], int, int]:
+    """(doc_id -> paragraphs that differ for documents in both versions, rows before, rows after),
+    in one streaming merge join over both versions."""
     changes: dict[str, int] = {}
+    rows = [0, 0]
     old = paragraphs_by_document(base_rows(base, "paragraphs"))
     new = paragraphs_by_document(current_rows("paragraphs"))
     a, b = next(old, None), next(new, None)
-    while a is not None and b is not None:
-        if a[0] == b[0]:
+    while a is not None or b is not None:
+        if a is not None and b is not None and a[0] == b[0]:
             differing = sum(1 for x, y in zip(a[1], b[1]) if x != y) + abs(len(a[1]) - len(b[1]))
             if differing:
                 changes[a[0]] = differing
-            a, b = next(old, None), next(new, None)
-        elif a[0] < b[0]:
-            a = next(old, None)
+        if a is not None and (b is None or a[0] <= b[0]):
+            rows[0] += len(a[1])
+            step_old = True
         else:
+            step_old = False
+        if b is not None and (a is None or b[0] <= a[0]):
+            rows[1] += len(b[1])
             b = next(new, None)
-    return changes
+        if step_old:
+            a = next(old, None)
+    return changes, rows[0], rows[1]
 
 
 def documents(rows: Iterator[dict]) -> dict[str, dict]:
@@ -113,23 +120,30 @@ def summarize(base: str) -> str:
     if resolved.returncode != 0:
         raise SystemExit(f"error: base revision {base!r} not found; fetch it or pass --base")
     base_label = resolved.stdout.strip()
+    # Each table is read once per version: counts come from the passes that compare them.
+    old_documents, new_documents = documents(base_rows(base, "documents")), documents(current_rows("documents"))
+    old_sources = {row["source_id"]: row for row in base_rows(base, "sources")}
+    new_sources = {row["source_id"]: row for row in current_rows("sources")}
+    changes, old_paragraphs, new_paragraphs = changed_paragraphs(base)
+    counts = {
+        "sources": (len(old_sources), len(new_sources)),
+        "documents": (len(old_documents), len(new_documents)),
+        "paragraphs": (old_paragraphs, new_paragraphs),
+        "removals": (count(base_rows(base, "removals")), count(current_rows("removals"))),
+    }
     lines = [f"## Data changes against `{base_label}`", "", "| resource | before | after | change |", "|---|---:|---:|---:|"]
     for name in RESOURCES:
-        before, after = count(base_rows(base, name)), count(current_rows(name))
+        before, after = counts[name]
         lines.append(f"| {name} | {before} | {after} | {after - before:+d} |")
 
-    old_documents, new_documents = documents(base_rows(base, "documents")), documents(current_rows("documents"))
     added = sorted(set(new_documents) - set(old_documents))
     removed = sorted(set(old_documents) - set(new_documents))
-    changes = changed_paragraphs(base)
     sections = [
         (f"Documents added: {len(added)}", [f"`{d}` {new_documents[d]['title']}" for d in added]),
         (f"Documents removed: {len(removed)}", [f"`{d}` {old_documents[d]['title']}" for d in removed]),
         (f"Documents changed: {len(changes)}",
          [f"`{d}` {new_documents.get(d, {}).get('title', '')}: {n} paragraph(s) changed" for d, n in sorted(changes.items())]),
     ]
-    old_sources = {row["source_id"]: row for row in base_rows(base, "sources")}
-    new_sources = {row["source_id"]: row for row in current_rows("sources")}
     added_sources = sorted(set(new_sources) - set(old_sources))
     new_sites = sorted({row["site"] for row in new_sources.values()} - {row["site"] for row in old_sources.values()})
     sections.append((f"Sources added: {len(added_sources)}",

@@ -527,8 +527,8 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
 
 def _as_input(records):
     for record in records:
-        source = {k: record[k] for k in ("path", "row", "sha256", "bytes", "encoding",
-                                         "encoding_confidence", "bom", "replaced_chars")}
+        # Everything decode says about the page travels on to package, whatever decode adds.
+        source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
         yield {"source_id": record["source_id"], "key": record["key"], "source": source, "text": record["text"]}
 
 

@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build check-pr summary release publish
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build bench-strip suggest-profile check-pr summary release publish
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,13 @@ test: env  ## Run the test suite, then validate
 
 bench-decode: env  ## Decode accuracy per encoding x length and MB/s, against chardet alone
 	$(PY) -m benchmarks.decode
+
+bench-strip: env  ## Residue, body lost, titles, splits, truncation on the development set (SET=dev|heldout|all, VERBOSE=1)
+	$(PY) -m benchmarks.strip $(if $(SET),--set $(SET),) $(if $(VERBOSE),--verbose,)
+
+suggest-profile: env  ## Draft profiles/SITE.toml from that site's pages in raw/ (prints it; OUTPUT=path to write)
+	@test -n "$(SITE)" || { echo "usage: make suggest-profile SITE=name [OUTPUT=profiles/name.toml]"; exit 2; }
+	$(PY) -m scripts.suggest --site "$(SITE)" $(if $(OUTPUT),--output "$(OUTPUT)",)
 
 bench-normalize: env  ## Round-trip character differences and MB/s against bare OpenCC t2s
 	$(PY) -m benchmarks.normalize

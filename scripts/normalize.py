@@ -299,8 +299,10 @@ def normalize_record(record: dict) -> dict:
     return {
         "source": record["source"],
         "site": record["site"],
+        "site_key": record["site_key"],
         "meta": meta,
         "script_original": page_script,
+        "suspects": record["suspects"],
         "segments": segments,
         "removals": removals,
     }

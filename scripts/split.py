@@ -54,11 +54,22 @@ def split_record(record: dict) -> dict:
     return {
         "source": record["source"],
         "site": record["site"],
+        "site_key": record["site_key"],
         "meta": record["meta"],
         "script_original": record["script_original"],
         "documents": documents,
         "removals": record["removals"],
+        "suspects": [{**suspect, "doc_id": _document_at(documents, suspect["line"])} for suspect in record["suspects"]],
     }
+
+
+def _document_at(documents: list[dict], line: int) -> str:
+    """The document a page line falls in (the last one starting at or before it), or the first."""
+    found = documents[0]["doc_id"] if documents else ""
+    for document in documents:
+        if document["first_line"] <= line:
+            found = document["doc_id"]
+    return found
 
 
 def fingerprint() -> str:

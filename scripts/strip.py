@@ -1,10 +1,21 @@
-"""strip: site boilerplate out, every removed span recorded, metadata kept.
+"""strip: site boilerplate out, every removed span recorded, metadata kept, documents delimited.
 
-Rules are data (profiles/*.toml, read by a contributor without Python); this module only interprets
-them. It matches Simplified patterns against a length-preserving Simplified shadow of each line with
-ruby pinyin removed, so one rule serves Traditional, Simplified and annotated pages. Removing more
-than a profile allows (share of the page, or one long line) fails the page: body text never goes
-silently.
+The page logic. What is boilerplate is decided by data: the site's profile and the generic one
+(profiles/*.toml, loaded by scripts/profiles.py) and, for sites no profile knows, the line classifier
+(scripts/classify.py, data in rules/boilerplate.toml) with the evidence only the corpus has: a line
+that recurs on several pages of the same site. This module decides where each applies:
+
+- the header is the run of lines before the first body-like line, the footer the run after the
+  last; every rule may match any line there, and the classifier is bolder there;
+- elsewhere `line`, `inline` and `block` rules and the classifier apply;
+- the title is the first line of the header that nothing calls boilerplate;
+- item labels (篇1, 【篇一】, 第1篇 …, also glued to their first sentence) start documents, and a
+  stretch without body text is not a document;
+- a document is truncated when any truncation marker was removed within it, whichever rule removed
+  it, or when it ends in a trailing ellipsis.
+
+Removing more than a profile allows (a share of the page, or one long line) fails the page: body
+text never goes silently.
 
     python -m scripts.strip      # build/decode.jsonl -> build/strip.jsonl
 """
@@ -12,275 +23,105 @@ silently.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
-import re._constants as sre_constants
-import re._parser as sre_parser
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from scripts import chinese, pipeline
+import re2
+
+from scripts import classify, pipeline
 from scripts.pipeline import ROOT, PageError
+from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow,  # noqa: F401 (re-exported)
+                              compile_pattern, fold, load_profiles, make_shadow, title_key)
 
-PROFILES = ROOT / "profiles"
-GENERIC = "generic"
-WHERE = {"header", "footer", "line", "inline", "block", "repeat", "join"}
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
 # Fingerprints are looked for only this far into the page and from its end.
 FINGERPRINT_WINDOW = 4000
-# Suffixes that turn a title into a collection title: "X(精选17篇)", "X范文".
-COLLECTION_SUFFIX = re.compile(r"(?:\s*[(（【]\s*(?:精选|热门|推荐|通用)?\s*\d{1,3}\s*篇\s*[)）】]|\s*共\s*\d{1,3}\s*篇|范文)$")
-
-
-class ProfileError(Exception):
-    """A profile file that cannot be used; names the file and the rule."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    where: str
-    pattern: re.Pattern | None = None
-    start: re.Pattern | None = None
-    end: re.Pattern | None = None
-    max_lines: int = 50
-    boundary: bool = False
-    truncation: bool = False
-    first_line: bool = False
-
-
-@dataclass(frozen=True)
-class Profile:
-    id: str
-    name: str
-    fingerprints: tuple[str, ...]
-    rules: tuple[Rule, ...]
-    max_removed_share: float | None = None
-    max_removed_line_chars: int | None = None
-    share_min_page_chars: int | None = None
-
-
-# A repeat may hold another repeat only if it is bounded by at most this: (?:\s*X){1,6} is fine,
-# (a+)+ and (\w+\s?)* can take exponential time on a line that almost matches.
-MAX_OUTER_REPEAT = 10
-_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
-
-
-def nested_quantifier(pattern: str) -> str | None:
-    """Describe the first quantifier nested in an unbounded one, or None if there is none."""
-
-    def children(op, av):
-        if op in _REPEATS:
-            return [av[2]]
-        if op == sre_constants.SUBPATTERN:
-            return [av[3]]
-        if op == sre_constants.BRANCH:
-            return list(av[1])
-        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            return [av[1]]
-        if op == sre_constants.ATOMIC_GROUP:
-            return [av]
-        if op == sre_constants.GROUPREF_EXISTS:
-            return [branch for branch in av[1:] if branch is not None]
-        return []
-
-    def has_repeat(tree) -> bool:
-        for op, av in tree:
-            if op in _REPEATS and av[1] > 1:
-                return True
-            if any(has_repeat(child) for child in children(op, av)):
-                return True
-        return False
-
-    def walk(tree) -> str | None:
-        for op, av in tree:
-            if op in _REPEATS and av[1] > MAX_OUTER_REPEAT and has_repeat(av[2]):
-                upper = "unbounded" if av[1] == sre_constants.MAXREPEAT else f"up to {av[1]}"
-                return f"a quantifier inside a repeat that is {upper}"
-            for child in children(op, av):
-                found = walk(child)
-                if found:
-                    return found
-        return None
-
-    return walk(sre_parser.parse(pattern))
-
-
-def _compile(path: Path, rule_id: str, key: str, source: object) -> re.Pattern:
-    if not isinstance(source, str) or not source:
-        raise ProfileError(f"{path.name}: rule {rule_id}: '{key}' must be a non-empty string")
-    try:
-        compiled = re.compile(source)
-    except re.error as error:
-        raise ProfileError(f"{path.name}: rule {rule_id}: bad {key}: {error}") from None
-    nested = nested_quantifier(source)
-    if nested:
-        raise ProfileError(
-            f"{path.name}: rule {rule_id}: {key} has {nested}, which can take exponential time "
-            f"(catastrophic backtracking); bound the outer repeat (at most {{1,{MAX_OUTER_REPEAT}}}) or rewrite it"
-        )
-    return compiled
-
-
-def load_profile(path: Path) -> Profile:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ProfileError(f"{path.name}: not valid TOML: {error}") from None
-    head = data.get("profile", {})
-    profile_id = head.get("id")
-    if profile_id != path.stem:
-        raise ProfileError(f"{path.name}: [profile] id must be {path.stem!r} (the file name), not {profile_id!r}")
-    rules = []
-    seen = set()
-    for entry in data.get("rule", []):
-        rule_id = entry.get("id", "")
-        if not rule_id.startswith(f"{profile_id}."):
-            raise ProfileError(f"{path.name}: rule id {rule_id!r} must start with '{profile_id}.'")
-        if rule_id in seen:
-            raise ProfileError(f"{path.name}: rule id {rule_id!r} is used twice")
-        seen.add(rule_id)
-        where = entry.get("where")
-        if where not in WHERE:
-            raise ProfileError(f"{path.name}: rule {rule_id}: where must be one of {sorted(WHERE)}, not {where!r}")
-        kwargs = {}
-        if where == "block":
-            kwargs["start"] = _compile(path, rule_id, "start", entry.get("start"))
-            kwargs["end"] = _compile(path, rule_id, "end", entry.get("end"))
-            kwargs["max_lines"] = int(entry.get("max_lines", 50))
-        elif where not in ("repeat", "join"):
-            kwargs["pattern"] = _compile(path, rule_id, "pattern", entry.get("pattern"))
-        rules.append(Rule(
-            id=rule_id, where=where, boundary=bool(entry.get("boundary", False)),
-            truncation=bool(entry.get("truncation", False)),
-            first_line=bool(entry.get("first_line", False)), **kwargs,
-        ))
-    return Profile(
-        id=profile_id, name=head.get("name", profile_id),
-        fingerprints=tuple(head.get("fingerprints", [])), rules=tuple(rules),
-        max_removed_share=head.get("max_removed_share"),
-        max_removed_line_chars=head.get("max_removed_line_chars"),
-        share_min_page_chars=head.get("share_min_page_chars"),
-    )
-
-
-@lru_cache(maxsize=1)
-def load_profiles() -> dict[str, Profile]:
-    """Every profile in profiles/, generic included; all errors at once."""
-    profiles, errors = {}, []
-    for path in sorted(PROFILES.glob("*.toml")):
-        try:
-            profiles[path.stem] = load_profile(path)
-        except ProfileError as error:
-            errors.append(str(error))
-    if errors:
-        raise ProfileError("\n".join(errors))
-    if GENERIC not in profiles:
-        raise ProfileError(f"profiles/{GENERIC}.toml is missing")
-    return profiles
+WHOLE_LINE = ("header", "footer", "line")
+NOT_A_DOCUMENT = "generic.not_a_document"
+TRAILING_ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。。+)\s*$")
+# Lines longer than this are never counted for site repetition: boilerplate lines are short.
+REPEAT_MAX_CHARS = 80
 
 
 def choose_profile(site: str, text: str, profiles: dict[str, Profile]) -> Profile | None:
-    """The site named in raw/sources.csv, else the first profile whose fingerprint the page shows."""
-    if site:
-        if site not in profiles or site == GENERIC:
-            raise PageError(f"site {site!r} has no profile: add profiles/{site}.toml or leave site empty")
+    """The site's profile if it has one, else the first profile whose fingerprint the page shows.
+
+    A site without a profile is normal (pages from a new site): the generic rules and the classifier
+    apply."""
+    if site == GENERIC:
+        raise PageError("site 'generic' is the rules for every page, not a site; leave site empty")
+    if site in profiles:
         return profiles[site]
-    window = chinese.to_simplified_chars(text[:FINGERPRINT_WINDOW] + "\n" + text[-FINGERPRINT_WINDOW:])
+    window = fold(text[:FINGERPRINT_WINDOW] + "\n" + text[-FINGERPRINT_WINDOW:])
     for profile in profiles.values():
         if profile.id != GENERIC and any(mark in window for mark in profile.fingerprints):
             return profile
     return None
 
 
-# --- matching on the shadow ----------------------------------------------------------------------
+class RuleSet:
+    """Rules compiled for one page's profile: one RE2 set scan per line says which rules can match,
+    and only those run to give their groups."""
 
-@dataclass
-class Shadow:
-    """A line as rules see it: Simplified characters, ruby pinyin out, positions mapped back."""
-    text: str
-    origin: list[int] | None  # origin[i] = index in the real line of shadow char i; None = identity
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        self.whole = [r for r in rules if r.where in WHOLE_LINE and not r.first_line]
+        self.first_line = [r for r in rules if r.where in WHOLE_LINE and r.first_line]
+        self.inline = [r for r in rules if r.where == "inline"]
+        self.blocks = [r for r in rules if r.where == "block"]
+        self.repeat = [r for r in rules if r.where == "repeat"]
+        self.join = [r for r in rules if r.where == "join"]
+        self.truncation = [r for r in rules if r.truncation and r.pattern is not None]
+        self._whole_set = self._set([f"^(?:{r.source})$" for r in self.whole])
+        self._inline_set = self._set([r.source for r in self.inline])
 
-    def to_line(self, start: int, end: int, line_length: int) -> tuple[int, int]:
-        if self.origin is None:
-            return start, end
-        real_start = self.origin[start] if start < len(self.origin) else line_length
-        real_end = self.origin[end] if end < len(self.origin) else line_length
-        return real_start, real_end
+    @staticmethod
+    def _set(sources: list[str]):
+        if not sources:
+            return None
+        rule_set = re2.Set.SearchSet(re2.Options())
+        for source in sources:
+            rule_set.Add(source)
+        rule_set.Compile()
+        return rule_set
 
+    def whole_matches(self, text: str) -> list[tuple[Rule, object]]:
+        """(rule, match) for every whole-line rule that matches ``text``, in rule order."""
+        hits = self._whole_set.Match(text) if self._whole_set is not None else None
+        found = []
+        for index in sorted(hits or ()):
+            rule = self.whole[index]
+            match = rule.pattern.fullmatch(text)
+            if match is not None:
+                found.append((rule, match))
+        return found
 
-def make_shadow(line: str) -> Shadow:
-    simplified = chinese.to_simplified_chars(line)
-    if "(" not in line:
-        return Shadow(simplified, None)
-    annotations = chinese.ruby_annotations(line)
-    if not annotations:
-        return Shadow(simplified, None)
-    keep = [True] * len(line)
-    for match in annotations:
-        for index in range(match.start(), match.end()):
-            keep[index] = False
-    origin = [index for index, kept in enumerate(keep) if kept]
-    return Shadow("".join(simplified[index] for index in origin), origin)
-
-
-def title_key(text: str) -> str:
-    """What two titles must share to be the same title: no pinyin, no spaces, no collection suffix."""
-    shadow = make_shadow(text.strip()).text
-    return re.sub(r"\s+", "", COLLECTION_SUFFIX.sub("", shadow))
-
-
-# --- the pure step -------------------------------------------------------------------------------
-
-@dataclass
-class PageStrip:
-    lines: list[str]
-    shadows: list[Shadow]
-    removed: dict[int, str] = field(default_factory=dict)  # line index -> rule id (whole line)
-    spans: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)  # inline removals
-    boundaries: dict[int, dict] = field(default_factory=dict)
-    truncations: list[tuple[int, str, int | None]] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-
-    def live(self):
-        """Indexes of non-blank lines not yet removed."""
-        for index, line in enumerate(self.lines):
-            if index not in self.removed and line.strip():
-                yield index
-
-    def capture(self, match: re.Match, index: int) -> None:
-        """Named groups become metadata, taken from the real line (the shadow is only for matching)."""
-        line, shadow = self.lines[index], self.shadows[index]
-        offset = len(shadow.text) - len(shadow.text.lstrip())  # rules match the stripped shadow
-        for name in ("title", "collection", "published"):
-            if name in match.re.groupindex and match.group(name):
-                start, end = shadow.to_line(match.start(name) + offset, match.end(name) + offset, len(line))
-                self.meta.setdefault(name, line[start:end].strip())
+    def inline_rules(self, text: str) -> list[Rule]:
+        hits = self._inline_set.Match(text) if self._inline_set is not None else None
+        return [self.inline[index] for index in sorted(hits or ())]
 
 
-def _edge_rules(page: PageStrip, rules: list[Rule], order: list[int]) -> None:
-    """Header/footer: remove lines from one end while some rule matches the whole line."""
-    first = True
-    for index in order:
-        if index in page.removed or not page.lines[index].strip():
-            continue
-        shadow = page.shadows[index].text.strip()
-        for rule in rules:
-            if rule.first_line and not first:
-                continue
-            match = rule.pattern.fullmatch(shadow)
-            if match:
-                page.removed[index] = rule.id
-                page.capture(match, index)
-                break
-        else:
-            return
-        first = False
+@lru_cache(maxsize=64)
+def rule_set(profile_id: str) -> RuleSet:
+    profiles = load_profiles()
+    site = list(profiles[profile_id].rules) if profile_id else []
+    return RuleSet(site + list(profiles[GENERIC].rules))
 
 
-def _missing_from(match: re.Match) -> int | None:
+def group(match, rule: Rule, name: str) -> tuple[int, int] | None:
+    index = rule.pattern.groupindex.get(name)
+    if index is None or match.group(index) is None or match.group(index) == "":
+        return None
+    return match.start(index), match.end(index)
+
+
+def missing_from(match, rule: Rule) -> int | None:
     groups = match.groupdict()
     if groups.get("missing"):
         return int(groups["missing"])
@@ -289,65 +130,207 @@ def _missing_from(match: re.Match) -> int | None:
     return None
 
 
-def strip_page(text: str, rules: list[Rule]) -> PageStrip:
+@dataclass
+class Removal:
+    rule: str
+    score: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class PageStrip:
+    lines: list[str]
+    shadows: list[Shadow]
+    removed: dict[int, Removal] = field(default_factory=dict)  # line index -> why (whole line)
+    spans: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)  # inline removals
+    boundaries: dict[int, dict] = field(default_factory=dict)  # line index -> label
+    meta: dict[str, str] = field(default_factory=dict)
+    suspects: list[dict] = field(default_factory=list)
+
+    def live(self):
+        """Indexes of non-blank lines not yet removed."""
+        for index, line in enumerate(self.lines):
+            if index not in self.removed and line.strip():
+                yield index
+
+    def capture(self, match, rule: Rule, index: int) -> None:
+        """Named groups become metadata, taken from the real line (the shadow is only for matching)."""
+        line, shadow = self.lines[index], self.shadows[index]
+        offset = len(shadow.text) - len(shadow.text.lstrip())  # rules match the stripped shadow
+        for name in ("title", "collection", "published"):
+            span = group(match, rule, name)
+            if span:
+                start, end = shadow.to_line(span[0] + offset, span[1] + offset, len(line))
+                self.meta.setdefault(name, line[start:end].strip())
+
+
+# --- the pure step -------------------------------------------------------------------------------
+
+def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None) -> PageStrip:
     lines = text.split("\n")
     page = PageStrip(lines, [make_shadow(line) for line in lines])
-    by_where: dict[str, list[Rule]] = {}
-    for rule in rules:
-        by_where.setdefault(rule.where, []).append(rule)
+    repeats = repeats or {}
+    model = classify.classifier()
+    stripped = [shadow.text.strip() for shadow in page.shadows]
+    _blocks(page, rules, stripped)  # a profile's blocks know their site better than any guess
+    live = list(page.live())
+    matches = {index: rules.whole_matches(stripped[index]) for index in live}
+    scores = {index: classify.score_line(stripped[index], repeats.get(index, 0)) for index in live}
 
-    _edge_rules(page, by_where.get("header", []), list(range(len(lines))))
-    _edge_rules(page, by_where.get("footer", []), list(range(len(lines) - 1, -1, -1)))
+    def labelled(index: int) -> bool:
+        return any(rule.boundary for rule, _ in matches[index]) or bool(_glued_label(rules, stripped[index]))
 
-    for rule in by_where.get("block", []):
+    body = [i for i in live if not matches[i] and classify.is_body_like(stripped[i], scores[i])]
+    first_body = min([i for i in live if labelled(i)] + body[:1], default=len(lines))
+    last_body = body[-1] if body else -1
+
+    deferred: list[int] = []
+    for index in live:
+        edge = index < first_body or index > last_body
+        allowed = WHOLE_LINE if edge else ("line",)
+        found = [(rule, match) for rule, match in matches[index] if rule.where in allowed]
+        if found:
+            rule, match = found[0]
+            page.removed[index] = Removal(rule.id)
+            page.capture(match, rule, index)
+            if rule.boundary:
+                base = group(match, rule, "base")
+                page.boundaries[index] = {"label": lines[index].strip(),
+                                          "base": stripped[index][base[0]:base[1]].strip() if base else ""}
+            continue
+        score = scores[index].value + (model.features["edge"] if edge else 0.0)
+        if edge and index < first_body and FILE_EXTENSION.search(stripped[index]) \
+                and classify.score_line(FILE_EXTENSION.sub("", stripped[index])).value < model.suspect:
+            deferred.append(index)  # a document site's file name: the title rule decides
+            continue
+        if score >= model.remove:
+            rule_id = classify.REPEAT_RULE_ID if repeats.get(index, 0) >= model.features["repeat_min_pages"] \
+                and scores[index].value - model.features["repeat"] < model.remove else classify.RULE_ID
+            page.removed[index] = Removal(rule_id, round(score, 2), scores[index].detail)
+        elif score >= model.suspect:
+            page.suspects.append({"line": index + 1, "score": round(score, 2), "detail": scores[index].detail,
+                                  "text": lines[index].strip()})
+
+    _title(page, rules, stripped, scores, first_body)
+    for index in deferred:
+        if index not in page.removed:
+            page.removed[index] = Removal(classify.RULE_ID, scores[index].value, scores[index].detail)
+    _link_lists(page, stripped, first_body, last_body)
+    _inline(page, rules)
+    _repeated_titles(page, rules)
+    return page
+
+
+def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body: int) -> None:
+    """In the header and footer, the items of a list (related essays, tags, contents) go with the
+    line that opened it: short lines without sentence marks, up to the first that is not one."""
+    open_list = False
+    for index, line in enumerate(page.lines):
+        if first_body <= index <= last_body or not line.strip():
+            open_list = False  # a list runs on consecutive lines
+            continue
+        if index in page.removed:
+            open_list = open_list or (classify.opens_list(stripped[index])
+                                      and classify.visible_length(stripped[index]) <= 30)
+            continue
+        if open_list and classify.is_list_item(stripped[index]):
+            page.removed[index] = Removal(classify.LIST_RULE_ID)
+            page.suspects = [s for s in page.suspects if s["line"] != index + 1]
+        else:
+            open_list = False
+
+
+FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?)$", re.IGNORECASE)
+
+
+def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, first_body: int) -> None:
+    """The page title: among the header lines nothing calls boilerplate that a title rule takes, the
+    one that names a kind of document (报告, 计划…) and is not a bare category name, else the first.
+    Short lines above it are the site's navigation and go."""
+    model = classify.classifier()
+    candidates = []
+    for index in page.live():
+        if index >= first_body:
+            break
+        text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
+        if classify.score_line(text).value >= model.suspect:
+            continue
+        for rule in rules.first_line:
+            match = rule.pattern.fullmatch(stripped[index])
+            if match is not None:
+                candidates.append((index, rule, match, text))
+                break
+    if not candidates:
+        return
+    index, rule, match, _ = max(candidates, key=lambda c: (classify.names_a_document(c[3]),
+                                                          classify.visible_length(c[3]), -c[0]))
+    page.removed[index] = Removal(rule.id)
+    page.capture(match, rule, index)
+    for other, _, _, text in candidates:
+        if other < index and classify.visible_length(text) <= 12:
+            page.removed[other] = Removal(classify.RULE_ID, None, "<short line above the title>")
+    page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed]
+
+
+def _blocks(page: PageStrip, rules: RuleSet, stripped: list[str]) -> None:
+    for rule in rules.blocks:
         live = list(page.live())
         position = 0
         while position < len(live):
             index = live[position]
-            if rule.start.fullmatch(page.shadows[index].text.strip()):
+            if rule.start.fullmatch(stripped[index]):
                 window = live[position + 1: position + 1 + rule.max_lines]
-                ends = [i for i in window if rule.end.fullmatch(page.shadows[i].text.strip())]
+                ends = [i for i in window if rule.end.fullmatch(stripped[i])]
                 if ends:
-                    for inner in range(index, ends[0] + 1):
-                        page.removed[inner] = rule.id
+                    # Blank lines inside the block are layout: only lines with text become removals.
+                    for inner in live[position: live.index(ends[0]) + 1]:
+                        page.removed[inner] = Removal(rule.id)
                     position = live.index(ends[0]) + 1
                     continue
             position += 1
 
-    line_rules = by_where.get("line", [])
-    inline_rules = by_where.get("inline", [])
-    for index in list(page.live()):
-        shadow = page.shadows[index]
-        stripped = shadow.text.strip()
-        for rule in line_rules:
-            match = rule.pattern.fullmatch(stripped)
-            if match:
-                page.removed[index] = rule.id
-                if rule.boundary:
-                    page.boundaries[index] = {"label": stripped, "base": (match.groupdict().get("base") or "").strip()}
-                if rule.truncation:
-                    page.truncations.append((index, rule.id, _missing_from(match)))
-                break
-        else:
-            spans = []
-            for rule in inline_rules:
-                for match in rule.pattern.finditer(shadow.text):
-                    if match.end() == match.start():
-                        continue
-                    start, end = shadow.to_line(match.start(), match.end(), len(lines[index]))
-                    spans.append((start, end, rule.id))
-                    if rule.truncation:
-                        page.truncations.append((index, rule.id, _missing_from(match)))
-            if spans:
-                page.spans[index] = _disjoint(spans)
 
+def _glued_label(rules: RuleSet, shadow_line: str):
+    """An inline boundary rule matching at the start of the line: a label glued to its text."""
+    for rule in rules.inline:
+        if rule.boundary:
+            match = rule.pattern.search(shadow_line)
+            if match is not None and match.start() == 0 and match.end() < len(shadow_line):
+                return rule, match
+    return None
+
+
+def _inline(page: PageStrip, rules: RuleSet) -> None:
+    for index in list(page.live()):
+        shadow, line = page.shadows[index], page.lines[index]
+        candidates = rules.inline_rules(shadow.text)
+        if not candidates:
+            continue
+        spans = []
+        lead = len(shadow.text) - len(shadow.text.lstrip())
+        for rule in candidates:
+            for match in rule.pattern.finditer(shadow.text):
+                if match.end() == match.start():
+                    continue
+                if rule.boundary:
+                    if match.start() != lead or match.end() >= len(shadow.text.rstrip()):
+                        continue
+                    page.boundaries[index] = {"label": line[:shadow.to_line(match.start(), match.end(), len(line))[1]].strip(),
+                                              "base": "", "glued": True}
+                start, end = shadow.to_line(match.start(), match.end(), len(line))
+                spans.append((start, end, rule.id))
+                page.capture(match, rule, index)
+        if spans:
+            page.spans[index] = _disjoint(spans)
+
+
+def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
     titles = {title_key(value) for key, value in page.meta.items() if key in ("title", "collection")}
     titles.discard("")
-    for rule in by_where.get("repeat", []):
+    for rule in rules.repeat:
         for index in list(page.live()):
-            if index not in page.spans and title_key(lines[index]) in titles:
-                page.removed[index] = rule.id
-    return page
+            if index not in page.spans and title_key(page.lines[index]) in titles:
+                page.removed[index] = Removal(rule.id)
 
 
 def numeral_value(numeral: str) -> int:
@@ -412,15 +395,16 @@ def strip_record(record: dict) -> dict:
     profiles = load_profiles()
     source = record["source"]
     text = record["text"]
-    profile = choose_profile(source["row"]["site"], text, profiles)
-    generic = profiles[GENERIC]
-    rules = list(profile.rules if profile else ()) + list(generic.rules)
-    # Rules are tried in file order, the site's before the generic ones; "repeat" runs last.
-    page = strip_page(text, rules)
+    profile = choose_profile(source["row"].get("site", ""), text, profiles)
+    rules = rule_set(profile.id if profile else "")
+    repeats = {int(index): count for index, count in record.get("repeats", {}).items()}
+    page = strip_page(text, rules, repeats)
 
     removals = []
     for index in sorted(page.removed):
-        removals.append({"rule": page.removed[index], "line": index + 1, "column": 1, "text": page.lines[index]})
+        why = page.removed[index]
+        removals.append({"rule": why.rule, "line": index + 1, "column": 1, "text": page.lines[index],
+                         "score": why.score, "detail": why.detail})
     kept_lines: dict[int, str] = {}
     for index in page.live():
         line = page.lines[index]
@@ -434,13 +418,14 @@ def strip_record(record: dict) -> dict:
             line = "".join(pieces)
         if line.strip():  # a line left blank once its spans went is layout, not text
             kept_lines[index] = line.strip()
-    for rule in (r for r in rules if r.where == "join"):
+    for rule in rules.join:
         removals += join_broken_lines(page, kept_lines, rule.id)
+
+    segments = _segments(page, kept_lines, removals)
     removals.sort(key=lambda r: (r["line"], r["column"]))
+    _guard(text, removals, profile, profiles[GENERIC])
+    _truncations(segments, removals, rules)
 
-    _guard(text, removals, profile, generic)
-
-    segments = _segments(page, kept_lines)
     meta = dict(page.meta)
     published = meta.get("published")
     if published:
@@ -448,9 +433,11 @@ def strip_record(record: dict) -> dict:
     return {
         "source": source,
         "site": profile.id if profile else "",
+        "site_key": site_key(source["row"]),
         "meta": meta,
         "segments": segments,
         "removals": removals,
+        "suspects": page.suspects,
     }
 
 
@@ -459,14 +446,17 @@ def _guard(text: str, removals: list[dict], profile: Profile | None, generic: Pr
         value = getattr(profile, name) if profile else None
         return value if value is not None else getattr(generic, name)
 
+    # Navigation, stamps and notices may be most of a short excerpt; what must not go unnoticed is
+    # text: removed lines shaped like sentences count against the share.
     total = _visible(text)
-    removed = sum(_visible(r["text"]) for r in removals)
+    removed = sum(_visible(r["text"]) for r in removals if classify.looks_like_text(fold(r["text"])))
     share_limit = limit("max_removed_share")
     problems = []
     if total >= limit("share_min_page_chars") and removed / total > share_limit:
         problems.append(
-            f"strip would remove {removed / total:.0%} of the page's characters (limit {share_limit:.0%}); "
-            "check the rules, or raise max_removed_share in the site's profile if that is right"
+            f"strip would remove {removed / total:.0%} of the page's characters in sentence-like lines "
+            f"(limit {share_limit:.0%}); check the rules, or raise max_removed_share in the site's profile "
+            "if that is right"
         )
     line_limit = limit("max_removed_line_chars")
     for removal in removals:
@@ -480,32 +470,71 @@ def _guard(text: str, removals: list[dict], profile: Profile | None, generic: Pr
         raise PageError("; ".join(shown))
 
 
-def _segments(page: PageStrip, kept_lines: dict[int, str]) -> list[dict]:
-    """Kept lines grouped into documents at the boundaries (item labels) strip found."""
-    starts = sorted(page.boundaries)
+def _has_body(lines: list[list]) -> bool:
+    for _, text in lines:
+        shadow = fold(text)
+        if len(text) >= 30 or classify.is_body_like(shadow, classify.score_line(shadow)):
+            return True
+    return False
+
+
+def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict]) -> list[dict]:
+    """Kept lines grouped into documents at the labels strip found. A stretch without body text (a
+    header's leftovers, a table of contents entry) is not a document: its lines become removals."""
     segments: list[dict] = []
     current = {"label": "", "label_base": "", "first_line": 1, "lines": []}
-    for index in sorted(set(kept_lines) | set(starts)):
-        if index in page.boundaries:
+    for index in sorted(set(kept_lines) | set(page.boundaries)):
+        boundary = page.boundaries.get(index)
+        if boundary is not None:
             if current["lines"] or current["label"]:
                 segments.append(current)
-            boundary = page.boundaries[index]
-            current = {"label": page.lines[index].strip(), "label_base": boundary["base"],
-                       "first_line": index + 1, "lines": []}
-            continue
-        current["lines"].append([index + 1, kept_lines[index]])
+            current = {"label": boundary["label"], "label_base": boundary["base"], "first_line": index + 1,
+                       "lines": []}
+            if not boundary.get("glued"):
+                continue
+        if index in kept_lines:
+            current["lines"].append([index + 1, kept_lines[index]])
     segments.append(current)
     segments = [s for s in segments if s["lines"]]
-    for segment in segments:
-        numbers = {number for number, _ in segment["lines"]} | {segment["first_line"]}
-        last = max(numbers)
-        found = [(rule, missing) for index, rule, missing in page.truncations
-                 if segment["first_line"] <= index + 1 <= last]
-        counts = [missing for _, missing in found if missing is not None]
-        segment["truncated"] = bool(found)
-        # Two markers in one document count the same loss twice: the larger figure wins.
-        segment["missing_chars"] = max(counts) if counts else None
+    if len(segments) > 1:
+        documents = [s for s in segments if _has_body(s["lines"])] or segments[:1]
+        for segment in segments:
+            if not any(segment is d for d in documents):
+                for number, text in segment["lines"]:
+                    line = page.lines[number - 1]
+                    removals.append({"rule": NOT_A_DOCUMENT, "line": number, "column": line.index(text[0]) + 1,
+                                     "text": text})
+        segments = documents
     return segments
+
+
+def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> None:
+    """Flag cut documents from every removed text, whichever rule removed it, and from a trailing
+    ellipsis; the larger of two figures for the missing characters wins."""
+    starts = [segment["first_line"] for segment in segments]
+
+    def owner(line: int) -> int:
+        position = 0
+        for number, start in enumerate(starts):
+            if start <= line:
+                position = number
+        return position
+
+    found: dict[int, list[int | None]] = {}
+    for removal in removals:
+        shadow = make_shadow(removal["text"]).text
+        for rule in rules.truncation:
+            match = rule.pattern.search(shadow)
+            if match is not None:
+                found.setdefault(owner(removal["line"]), []).append(missing_from(match, rule))
+    for position, segment in enumerate(segments):
+        last = segment["lines"][-1][1] if segment["lines"] else ""
+        if TRAILING_ELLIPSIS.search(last) and not re.search(r"[。！？!?]\s*(?:\.{2,}|…+)\s*$", last):
+            found.setdefault(position, []).append(None)
+    for position, segment in enumerate(segments):
+        counts = [missing for missing in found.get(position, []) if missing is not None]
+        segment["truncated"] = position in found
+        segment["missing_chars"] = max(counts) if counts else None
 
 
 def _iso_date(value: str) -> str:
@@ -514,22 +543,73 @@ def _iso_date(value: str) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+# --- the stage: site repetition counted once over all pages, then the pure step per page --------
+
+def site_key(row: dict) -> str:
+    """Which pages share boilerplate: the site column, else the URL's host, else none."""
+    if row.get("site"):
+        return row["site"]
+    host = urlsplit(row.get("url", "")).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _line_hash(site: str, key: str) -> bytes:
+    return hashlib.blake2b(f"{site}\n{key}".encode("utf-8"), digest_size=8).digest()
+
+
+def _repeat_keys(text: str) -> dict[int, bytes]:
+    keys = {}
+    for index, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if stripped and len(stripped) <= REPEAT_MAX_CHARS:
+            keys[index] = classify.repeat_key(fold(stripped))
+    return keys
+
+
+def count_repeats(records) -> dict[bytes, int]:
+    """Pages per (site, line) over the corpus, streaming: only 8-byte hashes of short lines are kept,
+    and only lines seen on two pages or more survive the count."""
+    counts: dict[bytes, int] = {}
+    for record in records:
+        site = site_key(record["row"])
+        if not site:
+            continue
+        for digest in {_line_hash(site, key) for key in _repeat_keys(record["text"]).values()}:
+            counts[digest] = counts.get(digest, 0) + 1
+    return {digest: count for digest, count in counts.items() if count >= 2}
+
+
 def fingerprint() -> str:
-    files = [Path(__file__), ROOT / "scripts" / "chinese.py", *sorted(PROFILES.glob("*.toml"))]
-    return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc"))
+    files = [Path(__file__), ROOT / "scripts" / "chinese.py", ROOT / "scripts" / "profiles.py",
+             ROOT / "scripts" / "classify.py", classify.DATA, *sorted(PROFILES.glob("*.toml"))]
+    return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2"))
 
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     load_profiles()  # a broken profile fails here, once, with every problem listed
-    records = pipeline.read_jsonl(pipeline.BUILD / "decode.jsonl")
-    return pipeline.run_stage("strip", strip_record, _as_input(records), fingerprint(), jobs, force)
+    classify.classifier()
+    decoded = pipeline.BUILD / "decode.jsonl"
+    counts = count_repeats(pipeline.read_jsonl(decoded))
+    records = pipeline.read_jsonl(decoded)
+    return pipeline.run_stage("strip", strip_record, _as_input(records, counts), fingerprint(), jobs, force)
 
 
-def _as_input(records):
+def _as_input(records, counts: dict[bytes, int]):
+    minimum = classify.classifier().features["repeat_min_pages"]
     for record in records:
         # Everything decode says about the page travels on to package, whatever decode adds.
         source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
-        yield {"source_id": record["source_id"], "key": record["key"], "source": source, "text": record["text"]}
+        site = site_key(record["row"])
+        repeats = {}
+        if site:
+            for index, key in _repeat_keys(record["text"]).items():
+                count = counts.get(_line_hash(site, key), 0)
+                if count >= minimum:
+                    repeats[str(index)] = count
+        # The page's result depends on the other pages only through these counts: they join its key.
+        key = pipeline.sha256_hex(record["key"], json.dumps(repeats, sort_keys=True))
+        yield {"source_id": record["source_id"], "key": key, "source": source, "text": record["text"],
+               "repeats": repeats}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -539,8 +619,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         pipeline.main_for_stage(lambda: run(args.force, args.jobs))
-    except ProfileError as error:
-        raise SystemExit(f"error: {error}") from None
+    except (ProfileError, classify.ClassifierDataError) as error:
+        raise SystemExit("\n".join(f"error: {line}" for line in str(error).splitlines())) from None
 
 
 if __name__ == "__main__":

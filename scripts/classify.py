@@ -1,0 +1,194 @@
+"""The line classifier: is a line web chrome (navigation, stamps, ads, notices, widgets) or text?
+
+For pages of sites no profile knows. The evidence is data (rules/boilerplate.toml): a cue lexicon
+with weights, shape patterns (URLs, dates, separators, counts) and the shapes of body text (numbered
+headings, salutations, sentences) as negative weights, plus what only the page can tell: where the
+line stands (above the first body line, below the last) and whether it recurs on other pages of the
+same site. A score decides remove / suspect (kept, reported) / keep.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import re2
+
+from scripts.pipeline import ROOT
+from scripts.profiles import compile_pattern
+
+DATA = ROOT / "rules" / "boilerplate.toml"
+RULE_ID = "classifier.chrome"
+LIST_RULE_ID = "classifier.link_list"
+REPEAT_RULE_ID = "classifier.site_repeat"
+SENTENCE_MARKS = "，。；！？,;!?"
+
+
+class ClassifierDataError(Exception):
+    """rules/boilerplate.toml cannot be used; names the entry and the cause."""
+
+
+@dataclass(frozen=True)
+class Classifier:
+    remove: float
+    suspect: float
+    cues: re.Pattern  # one alternation of every cue word, longest first
+    cue_weight: dict[str, float]
+    shapes: tuple[tuple[str, float, "re2._Regexp"], ...]
+    features: dict[str, float]
+    list_headers: re.Pattern  # a line that opens a list of links (related essays, tags, contents)
+    item_max_chars: int
+
+
+def _number(problems: list[str], where: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(f"rules/boilerplate.toml: {where} must be a number, not {value!r}")
+        return 0.0
+    return float(value)
+
+
+def load(path: Path = DATA) -> Classifier:
+    """The classifier's data, every problem reported at once."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ClassifierDataError(f"rules/boilerplate.toml: not valid TOML: {error}") from None
+    problems: list[str] = []
+    thresholds = data.get("thresholds", {})
+    remove = _number(problems, "thresholds.remove", thresholds.get("remove"))
+    suspect = _number(problems, "thresholds.suspect", thresholds.get("suspect"))
+    if not problems and suspect > remove:
+        problems.append("rules/boilerplate.toml: thresholds.suspect must not exceed thresholds.remove")
+    weights: dict[str, float] = {}
+    for index, cue in enumerate(data.get("cue", []), start=1):
+        weight = _number(problems, f"cue {index} weight", cue.get("weight"))
+        words = cue.get("words")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            problems.append(f"rules/boilerplate.toml: cue {index} words must be a list of non-empty strings")
+            continue
+        for word in words:
+            weights[word] = max(weights.get(word, weight), weight)
+    shapes = []
+    for index, shape in enumerate(data.get("shape", []), start=1):
+        shape_id = shape.get("id", f"shape {index}")
+        weight = _number(problems, f"shape {shape_id} weight", shape.get("weight"))
+        try:
+            shapes.append((shape_id, weight, compile_pattern(shape.get("pattern", ""))))
+        except re2.error as error:
+            problems.append(f"rules/boilerplate.toml: shape {shape_id}: bad pattern: {error}")
+    features = {key: _number(problems, f"features.{key}", value) for key, value in data.get("features", {}).items()}
+    for key in ("short_chars", "short", "sentence", "sentence_max", "long_chars", "long", "edge", "repeat",
+                "repeat_min_pages"):
+        if key not in features:
+            problems.append(f"rules/boilerplate.toml: features.{key} is missing")
+    lists = data.get("lists", {})
+    headers = lists.get("headers", [])
+    if not isinstance(headers, list) or not headers or not all(isinstance(w, str) and w for w in headers):
+        problems.append("rules/boilerplate.toml: lists.headers must be a non-empty list of strings")
+        headers = ["-"]
+    item_max_chars = int(_number(problems, "lists.item_max_chars", lists.get("item_max_chars")))
+    if problems:
+        raise ClassifierDataError("\n".join(problems))
+    # Literal words only (escaped): an alternation of literals is linear to scan.
+    cues = re.compile("|".join(re.escape(word) for word in sorted(weights, key=len, reverse=True)))
+    list_pattern = re.compile("|".join(re.escape(word) for word in sorted(headers, key=len, reverse=True)))
+    return Classifier(remove, suspect, cues, weights, tuple(shapes), features, list_pattern, item_max_chars)
+
+
+@lru_cache(maxsize=1)
+def classifier() -> Classifier:
+    return load()
+
+
+@dataclass
+class Score:
+    value: float
+    evidence: list[str]
+
+    @property
+    def detail(self) -> str:
+        return " ".join(self.evidence)
+
+
+def visible_length(text: str) -> int:
+    return len(text) - text.count(" ") - text.count("\t")
+
+
+def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
+    """The chrome score of one line (its shadow: Simplified, half-width), with the evidence."""
+    model = classifier()
+    text = shadow.strip()
+    value, evidence = 0.0, []
+    seen = set()
+    for match in model.cues.finditer(text):
+        word = match.group(0)
+        if word not in seen:
+            seen.add(word)
+            value += model.cue_weight[word]
+            evidence.append(word)
+    for shape_id, weight, pattern in model.shapes:
+        if pattern.search(text):
+            value += weight
+            evidence.append(f"<{shape_id}>")
+    features = model.features
+    length = visible_length(text)
+    if length <= features["short_chars"]:
+        value += features["short"]
+    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    if marks:
+        value += features["sentence"] * min(marks, features["sentence_max"])
+    if length >= features["long_chars"]:
+        value += features["long"]
+    if edge:
+        value += features["edge"]
+    if repeated >= features["repeat_min_pages"]:
+        value += features["repeat"]
+        evidence.append(f"<on {repeated} pages of the site>")
+    return Score(round(value, 2), evidence)
+
+
+def is_body_like(shadow: str, score: Score) -> bool:
+    """Text a header or footer cannot hold: a sentence, a salutation, a numbered heading."""
+    model = classifier()
+    if score.value >= model.suspect:
+        return False
+    text = shadow.strip()
+    shapes = {shape_id for shape_id, _, pattern in model.shapes if pattern.search(text)}
+    if shapes & {"salutation", "numbered_heading", "closing"}:
+        return True
+    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    return visible_length(text) >= 16 and marks >= 1
+
+
+def names_a_document(shadow: str) -> bool:
+    """Does the line end like a document's title (…工作报告, …实施方案)?"""
+    return any(shape_id == "doc_type_title" and pattern.search(shadow.strip())
+               for shape_id, _, pattern in classifier().shapes)
+
+
+def opens_list(shadow: str) -> bool:
+    return classifier().list_headers.search(shadow) is not None
+
+
+def is_list_item(shadow: str) -> bool:
+    text = shadow.strip()
+    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    return marks == 0 and visible_length(text) <= classifier().item_max_chars
+
+
+def looks_like_text(shadow: str) -> bool:
+    """Sentences, by shape alone (no cue counts): what strip's guard must not remove unnoticed."""
+    text = shadow.strip()
+    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    return visible_length(text) >= 40 and marks >= 2
+
+
+# Digits and dates folded: "发布时间:2024-01-05 查看人数:1523" is the same line on every page.
+_DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
+
+
+def repeat_key(shadow: str) -> str:
+    return re.sub(r"\s+", "", _DIGITS.sub("0", shadow))

@@ -29,7 +29,9 @@ from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
 from scripts.pipeline import ROOT, atomic_write, file_digest
 
 DIST = ROOT / "dist"
-VERSION = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$")
+# MAJOR.MINOR.PATCH and nothing else: fullmatch, because `$` also matches before a final newline;
+# ASCII, because `\d` alone accepts any script's digits (full-width １.２.３).
+VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)", re.ASCII)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 EXPORT_COLUMNS = ["doc_id", "source_id", "seq", "title", "collection_title", "text", "n_chars",
                   "n_paragraphs", "truncated", "missing_chars", "mojibake_spans", "script_original",
@@ -209,8 +211,9 @@ def set_repository_version(version: str) -> dict:
 
 
 def release(version: str) -> tuple[Path, Path]:
-    if not VERSION.match(version):
-        raise SystemExit(f"error: version {version!r} is not x.y.z (semantic versioning)")
+    if not VERSION.fullmatch(version):
+        raise SystemExit(f"error: version {version!r} is not x.y.z: three numbers without leading zeros, "
+                         f"like 1.2.3 (no 'v', no suffix)")
     missing = [name for name in RESOURCES if not (CLEAN / f"{name}.csv").exists()]
     if missing or not DESCRIPTOR.exists():
         raise SystemExit("error: clean/ or datapackage.json missing; run `make all` first")
@@ -240,7 +243,7 @@ def release(version: str) -> tuple[Path, Path]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.release", description=__doc__.split("\n\n")[0])
-    parser.add_argument("version", help="x.y.z")
+    parser.add_argument("version", help="x.y.z: MAJOR.MINOR.PATCH, numbers without leading zeros")
     args = parser.parse_args(argv)
     folder, archive = release(args.version)
     files = sum(1 for p in folder.rglob("*") if p.is_file())

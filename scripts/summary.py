@@ -1,11 +1,13 @@
 """summary: what a change does to the data, in Markdown, for a pull request's reviewer.
 
-Compares the tables in clean/ with their version at a base revision (``git show BASE:clean/...``):
+Compares the tables in clean/ (or in --clean DIR: check-pr passes its copy of the committed tables,
+taken before its rebuild overwrites clean/) with their version at a base revision
+(``git show BASE:clean/...``):
 row counts before -> after, documents added, removed and changed (with how many paragraphs
 changed), new sources, sites and profiles, documents newly flagged, and the first validation
-errors. Both versions are streamed in doc_id order, so memory does not grow with the corpus.
+errors. Both versions are streamed in file order, so memory does not grow with the corpus.
 
-    python -m scripts.summary [--base REV] [--output build/summary.md]
+    python -m scripts.summary [--base REV] [--output build/summary.md] [--clean DIR]
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import subprocess
 from pathlib import Path
 from typing import Iterator
 
-from scripts.package import RESOURCES
+from scripts.package import CLEAN, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
 SHOWN = 20  # rows of each list shown before "and N more"
 REPORT = BUILD / "validation-report.json"
+OUTPUT = BUILD / "summary.md"
 
 
 def git(*args: str) -> subprocess.CompletedProcess:
@@ -38,8 +41,8 @@ def base_rows(base: str, name: str) -> Iterator[dict]:
     process.wait()
 
 
-def current_rows(name: str) -> Iterator[dict]:
-    path = ROOT / "clean" / f"{name}.csv"
+def current_rows(name: str, clean: Path = CLEAN) -> Iterator[dict]:
+    path = clean / f"{name}.csv"
     if path.exists():
         with open(path, encoding="utf-8", newline="") as handle:
             yield from csv.DictReader(handle)
@@ -47,6 +50,18 @@ def current_rows(name: str) -> Iterator[dict]:
 
 def count(rows: Iterator[dict]) -> int:
     return sum(1 for _ in rows)
+
+
+def number_order(text: str) -> tuple:
+    """A seq cell's place in file order: as a number (10 after 9), a non-number after every number."""
+    return (0, int(text)) if text.isascii() and text.isdigit() else (1, text)
+
+
+def doc_order(doc_id: str) -> tuple:
+    """A doc_id's place in file order: package writes pages by source_id, then documents by number,
+    which is not string order when one source id extends another ("a-001" vs "a-0.b-001")."""
+    source_id, _, number = doc_id.rpartition("-")
+    return (source_id, number_order(number)) if source_id else (doc_id, (1, ""))
 
 
 def paragraphs_by_document(rows: Iterator[dict]) -> Iterator[tuple[str, list[str]]]:
@@ -62,25 +77,25 @@ def paragraphs_by_document(rows: Iterator[dict]) -> Iterator[tuple[str, list[str
         yield current, texts
 
 
-def changed_paragraphs(base: str) -> tuple[dict[str, int], int, int]:
+def changed_paragraphs(base: str, clean: Path = CLEAN) -> tuple[dict[str, int], int, int]:
     """(doc_id -> paragraphs that differ for documents in both versions, rows before, rows after),
     in one streaming merge join over both versions."""
     changes: dict[str, int] = {}
     rows = [0, 0]
     old = paragraphs_by_document(base_rows(base, "paragraphs"))
-    new = paragraphs_by_document(current_rows("paragraphs"))
+    new = paragraphs_by_document(current_rows("paragraphs", clean))
     a, b = next(old, None), next(new, None)
     while a is not None or b is not None:
         if a is not None and b is not None and a[0] == b[0]:
             differing = sum(1 for x, y in zip(a[1], b[1]) if x != y) + abs(len(a[1]) - len(b[1]))
             if differing:
                 changes[a[0]] = differing
-        if a is not None and (b is None or a[0] <= b[0]):
+        if a is not None and (b is None or doc_order(a[0]) <= doc_order(b[0])):
             rows[0] += len(a[1])
             step_old = True
         else:
             step_old = False
-        if b is not None and (a is None or b[0] <= a[0]):
+        if b is not None and (a is None or doc_order(b[0]) <= doc_order(a[0])):
             rows[1] += len(b[1])
             b = next(new, None)
         if step_old:
@@ -115,22 +130,25 @@ def validation_errors() -> list[str]:
     return errors
 
 
-def summarize(base: str) -> str:
+def summarize(base: str, clean: Path = CLEAN) -> str:
     resolved = git("rev-parse", "--short", "--verify", f"{base}^{{commit}}")
     if resolved.returncode != 0:
         raise SystemExit(f"error: base revision {base!r} not found; fetch it or pass --base")
     base_label = resolved.stdout.strip()
     # Each table is read once per version: counts come from the passes that compare them.
-    old_documents, new_documents = documents(base_rows(base, "documents")), documents(current_rows("documents"))
+    old_documents = documents(base_rows(base, "documents"))
+    new_documents = documents(current_rows("documents", clean))
     old_sources = {row["source_id"]: row for row in base_rows(base, "sources")}
-    new_sources = {row["source_id"]: row for row in current_rows("sources")}
-    changes, old_paragraphs, new_paragraphs = changed_paragraphs(base)
+    new_sources = {row["source_id"]: row for row in current_rows("sources", clean)}
+    changes, old_paragraphs, new_paragraphs = changed_paragraphs(base, clean)
     counts = {
         "sources": (len(old_sources), len(new_sources)),
         "documents": (len(old_documents), len(new_documents)),
         "paragraphs": (old_paragraphs, new_paragraphs),
-        "removals": (count(base_rows(base, "removals")), count(current_rows("removals"))),
     }
+    for name in RESOURCES:  # removals, and any table added later, are only counted
+        if name not in counts:
+            counts[name] = (count(base_rows(base, name)), count(current_rows(name, clean)))
     lines = [f"## Data changes against `{base_label}`", "", "| resource | before | after | change |", "|---|---:|---:|---:|"]
     for name in RESOURCES:
         before, after = counts[name]
@@ -186,9 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.summary", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=None, help="revision to compare with (default: $CHECK_PR_BASE, "
                                                       "else the branch point from main, else HEAD)")
-    parser.add_argument("--output", type=Path, default=BUILD / "summary.md")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--clean", type=Path, default=CLEAN,
+                        help="folder of the tables to summarize (default: clean/)")
     args = parser.parse_args(argv)
-    text = summarize(args.base or default_base())
+    text = summarize(args.base or default_base(), args.clean)
     with atomic_write(args.output) as handle:
         handle.write(text)
     print(text, end="")

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from frictionless import Package
 
+from scripts.package import RESOURCES
+from scripts.release import VERSION
 from tests.conftest import build, read_table, run_module
 
 NAME = "zh-health-work-reports-0.1.0"
@@ -25,10 +27,9 @@ def released(repo):
 def test_release_folder_holds_the_package_and_its_companions(released):
     folder = released / "dist" / NAME
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["CITATION.cff", "LICENSE", "README.md", "SHA256SUMS", "clean/documents.csv",
-                     "clean/paragraphs.csv", "clean/removals.csv", "clean/sources.csv", "datapackage.json",
-                     "documents.jsonl", "documents.parquet", "schemas/documents.schema.json",
-                     "schemas/paragraphs.schema.json", "schemas/removals.schema.json", "schemas/sources.schema.json"]
+    tables = [f"clean/{name}.csv" for name in RESOURCES] + [f"schemas/{name}.schema.json" for name in RESOURCES]
+    assert names == sorted(["CITATION.cff", "LICENSE", "README.md", "SHA256SUMS", "datapackage.json",
+                            "documents.jsonl", "documents.parquet", *tables])
     assert json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.0"
     assert "version: 0.1.0" in (folder / "CITATION.cff").read_text(encoding="utf-8")
 
@@ -36,7 +37,7 @@ def test_release_folder_holds_the_package_and_its_companions(released):
 def test_sha256sums_match_every_file(released):
     folder = released / "dist" / NAME
     lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 14
+    assert len(lines) == 6 + 2 * len(RESOURCES)  # every file but SHA256SUMS itself
     for line in lines:
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
@@ -49,8 +50,10 @@ def test_zip_validates_standalone_after_unpacking_anywhere(released, tmp_path_fa
     package = Package(f"{NAME}/datapackage.json", basepath=str(elsewhere))
     report = package.validate()
     assert report.valid, report.flatten(["message"])
-    rows = {task.name: task.stats["rows"] for task in report.tasks}
-    assert rows == {"sources": 5, "documents": 30, "paragraphs": 867, "removals": 691}
+    rows = {task.name: task.stats.get("rows") for task in report.tasks}
+    assert sorted(rows) == sorted(RESOURCES)
+    assert {name: rows[name] for name in ("sources", "documents", "paragraphs", "removals")} == {
+        "sources": 5, "documents": 7, "paragraphs": 144, "removals": 288}
     assert all(task.type == "table" for task in report.tasks)
 
 
@@ -60,10 +63,10 @@ def test_exports_round_trip_with_the_paragraphs(released):
     jsonl = pd.read_json(folder / "documents.jsonl", lines=True)
     paragraphs = pd.read_csv(folder / "clean" / "paragraphs.csv", keep_default_na=False)
     joined = paragraphs.groupby("doc_id", sort=True)["text"].agg("\n".join)
-    assert len(parquet) == len(jsonl) == len(read_table(folder / "clean" / "documents.csv")) == 30
+    assert len(parquet) == len(jsonl) == len(read_table(folder / "clean" / "documents.csv")) == 7
     assert list(parquet["doc_id"]) == list(jsonl["doc_id"]) == list(joined.index)
     assert list(parquet["text"]) == list(jsonl["text"]) == list(joined)
-    assert parquet.loc[parquet["doc_id"] == "001_a1d90d7132cf1ab2-001", "missing_chars"].item() == 3298
+    assert parquet.loc[parquet["doc_id"] == "f001_wm114-001", "missing_chars"].item() == 3298
 
 
 def test_data_card_has_a_hugging_face_header_and_the_known_limits(released):
@@ -82,6 +85,15 @@ def test_release_is_reproducible_and_the_version_survives_a_rebuild(released):
     assert json.loads((released / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.0"
 
 
-def test_bad_version_is_refused(repo):
-    result = run_module(repo, "release", "v1")
-    assert result.returncode == 1 and "version 'v1' is not x.y.z" in result.stderr
+@pytest.mark.parametrize("version", ["v1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3\n", " 1.2.3",
+                                     "1.2.3-rc.1", "1.2.3+build", "１.２.３"])
+def test_bad_version_is_refused_and_nothing_is_written(repo, version):
+    descriptor = (repo / "datapackage.json").read_bytes()
+    result = run_module(repo, "release", version)
+    assert result.returncode == 1 and f"version {version!r} is not x.y.z" in result.stderr
+    assert (repo / "datapackage.json").read_bytes() == descriptor and not (repo / "dist").exists()
+
+
+@pytest.mark.parametrize("version", ["0.0.0", "0.1.0", "1.2.3", "10.20.300"])
+def test_plain_versions_are_accepted(version):
+    assert VERSION.fullmatch(version)

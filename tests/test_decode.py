@@ -7,16 +7,22 @@ import json
 import pytest
 
 from scripts.decode import DecodeError, check_raw, detect, read_sources_table
-from tests.conftest import ROOT, add_raw_file, build, list_raw_file, run_module
+from tests.conftest import FIXTURE_CORPUS, ROOT, add_raw_file, build, list_raw_file, read_table, run_module
 
 TRADITIONAL = "衛生工作會議講話，同志們：今天我們召開全縣衛生工作會議。"
 SIMPLIFIED = "卫生工作会议讲话，同志们：今天我们召开全县卫生工作会议，总结去年的工作。"
 
 
-def test_seed_pages_decode_as_utf8_with_full_confidence():
-    for rel in (ROOT / "raw").rglob("*.txt"):
-        detection = detect(rel.read_bytes())
-        assert (detection.encoding, detection.confidence, detection.bom) == ("utf-8", 1.0, False)
+KOREAN = "보건소는 지역 주민의 건강을 지키기 위해 다양한 사업을 하고 있습니다. 올해는 예방접종에 힘을 쏟겠습니다."
+JAPANESE = "保健所では、地域の皆さまの健康を守るために、さまざまな事業を行っています。ご協力をお願いします。"
+FRENCH = "Le bureau de santé a présenté son rapport annuel. Les équipes ont amélioré la couverture vaccinale."
+
+
+def test_fixture_pages_decode_as_utf8_with_full_confidence():
+    for path in (FIXTURE_CORPUS / "raw").rglob("*.txt"):
+        detection = detect(path.read_bytes())
+        assert (detection.encoding, detection.confidence, detection.bom, detection.language) == (
+            "utf-8", 1.0, False, "chinese"), path
 
 
 @pytest.mark.parametrize("codec", ["gbk", "gb18030", "big5", "utf-8", "utf-16-le", "utf-16-be", "utf-32-le"])
@@ -91,15 +97,20 @@ def test_json_command_reports_each_file_and_fails_at_the_end(tmp_path):
     result = run_module(ROOT, "decode", "--json", str(good), str(bad))
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 1
-    assert lines[0] == {"path": str(good), "encoding": "gb18030", "confidence": lines[0]["confidence"], "bom": False}
+    assert lines[0] == {"path": str(good), "encoding": "gb18030", "confidence": lines[0]["confidence"], "bom": False,
+                        "language": "chinese", "encoding_lines": ""}
     assert lines[1]["path"] == str(bad) and "PDF" in lines[1]["error"]
 
 
-def test_raw_and_sources_table_agree_for_the_seeds():
-    rows, problems = read_sources_table()
-    pages, more = check_raw(rows)
-    assert problems == more == []
-    assert len(pages) == 5
+def test_raw_and_sources_table_agree_in_the_fixture_repo(repo):
+    result = run_module(repo, "decode")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("decode: 5 pages")
+
+
+def test_read_sources_table_and_check_raw_agree_on_the_fixture_corpus():
+    rows, problems = read_sources_table(FIXTURE_CORPUS / "raw" / "sources.csv")
+    assert problems == [] and len(rows) == 5
 
 
 def test_every_bad_raw_file_gets_its_own_line_and_clean_is_left_alone(repo):
@@ -143,3 +154,175 @@ def test_common_hanzi_hold_no_kana():
     from scripts.decode import common_hanzi
 
     assert not any("\u3040" <= char <= "\u30ff" for char in common_hanzi())
+
+
+# --- issue 11: non-Chinese pages, mixed encodings, raw/ hygiene, raw/sources.csv errors -------------
+
+@pytest.mark.parametrize("text, codec, language", [
+    (KOREAN, "euc-kr", "korean"), (KOREAN * 5, "euc-kr", "korean"),
+    (JAPANESE, "shift_jis", "japanese"), (JAPANESE, "euc-jp", "japanese"),
+    (FRENCH, "cp1252", "western"), (FRENCH * 5, "latin-1", "western"),
+    ("The health office met on Tuesday to review the vaccination campaign.", "ascii", "western"),
+])
+def test_korean_japanese_and_western_pages_are_decoded_right_and_named(text, codec, language):
+    detection = detect(text.encode(codec))
+    assert detection.text == text and detection.language == language
+
+
+def test_single_byte_codecs_never_read_a_chinese_page():
+    # GBK with a UTF-8 footer came out as koi8-u; GBK + UTF-8 halves as cp855.
+    lines = [SIMPLIFIED] * 6 + ["本文来源：卫生局网站，转载请注明。"]
+    data = b"\n".join(line.encode("gbk") for line in lines[:-1]) + b"\n" + lines[-1].encode("utf-8")
+    detection = detect(data)
+    assert detection.encoding == "gb18030" and detection.text == "\n".join(lines)
+    assert detection.encoding_lines == "gb18030:6 utf-8:1"
+
+
+def test_gbk_and_utf8_halves_are_decoded_line_by_line():
+    lines = [SIMPLIFIED + str(n) for n in range(10)]
+    data = b"\n".join(line.encode("gbk" if n < 4 else "utf-8") for n, line in enumerate(lines))
+    detection = detect(data)
+    assert detection.text == "\n".join(lines)
+    assert (detection.encoding, detection.encoding_lines) == ("utf-8", "utf-8:6 gb18030:4")
+
+
+def test_big5_page_with_a_utf8_footer_keeps_both():
+    lines = [TRADITIONAL] * 5 + ["來源：衛生局"]
+    data = b"\n".join(line.encode("big5") for line in lines[:-1]) + b"\n" + lines[-1].encode("utf-8")
+    detection = detect(data)
+    assert detection.text == "\n".join(lines) and detection.encoding_lines.endswith("utf-8:1")
+
+
+def test_random_high_bytes_are_refused_not_read_as_a_codepage():
+    with pytest.raises(DecodeError):
+        detect(bytes(range(0x80, 0x100)))
+
+
+def test_short_utf8_page_wins_over_gb18030():
+    # Fewer than 16 multi-byte sequences used to lose to gb18030.
+    for text in ("卫生局", "会议纪要：", "Café — résumé"):
+        assert detect(text.encode("utf-8")).text == text
+
+
+def test_candidate_that_wins_the_sample_but_fails_later_gives_way():
+    from scripts.decode import SAMPLE_BYTES
+
+    english = ("The health office met on Tuesday. " * 3000)[:SAMPLE_BYTES + 100]
+    data = english.encode("cp1252") + "Café déjà vu, naïve façade.".encode("cp1252")
+    detection = detect(data)
+    assert detection.text == english + "Café déjà vu, naïve façade." and detection.language == "western"
+
+
+def test_mostly_nul_file_is_binary():
+    with pytest.raises(DecodeError, match="binary file"):
+        detect(b"\x00" * 200 + b"ab" + b"\x00" * 200)
+
+
+def test_forced_codec_confidence_is_measured_not_one():
+    data = SIMPLIFIED.encode("gbk")
+    forced = detect(data, forced="gbk")
+    assert forced.encoding == "gb18030" and forced.confidence == detect(data).confidence
+    utf8 = "卫生工作会议".encode("utf-8")  # also valid GB18030: 鍗敓宸ヤ綔浼氳
+    assert detect(utf8, forced="gb18030").confidence == 0.0 < detect(utf8).confidence
+    assert detect(b"\xb6\xa1\xb2\xbb\xb3\xf3", forced="big5").confidence == 0.0  # a true tie
+
+
+def _rewrite_sources(repo, header: str, extra_rows: list[str] = ()) -> None:
+    table = repo / "raw" / "sources.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    table.write_text("\n".join([header] + lines[1:] + list(extra_rows)) + "\n", encoding="utf-8")
+
+
+def _errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+
+
+def test_korean_page_is_refused_by_the_stage_unless_allowed(repo):
+    add_raw_file(repo, "raw/unknown/korean.txt", (KOREAN * 5).encode("euc-kr"))
+    result = run_module(repo, "decode")
+    errors = _errors(result)
+    assert result.returncode == 1 and len(errors) == 1
+    assert errors[0].startswith("error: raw/unknown/korean.txt: not a Chinese page: it reads as Korean text")
+
+    header = "path,site,url,retrieved,license,encoding,allow_replacement,notes,allow_non_chinese"
+    _rewrite_sources(repo, header)
+    table = repo / "raw" / "sources.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(
+        "raw/unknown/korean.txt,,,,unknown,,,", "raw/unknown/korean.txt,,,,unknown,,,,true"), encoding="utf-8")
+    result = run_module(repo, "decode")
+    assert result.returncode == 0, result.stderr
+
+
+def test_english_page_is_refused_as_having_no_chinese_text(repo):
+    add_raw_file(repo, "raw/unknown/english.txt", b"The health office met on Tuesday to review its work.\n" * 20)
+    errors = _errors(run_module(repo, "decode"))
+    assert errors == ["error: raw/unknown/english.txt: no Chinese text: it reads as Western (Latin-script) text "
+                      "(utf-8); set allow_non_chinese=true in its raw/sources.csv row to keep it"]
+
+
+def test_mixed_page_records_its_lines_in_the_sources_table(repo):
+    lines = [SIMPLIFIED] * 8 + ["本文来源：卫生局网站。"] * 2
+    data = b"\n".join(line.encode("gbk" if n < 8 else "utf-8") for n, line in enumerate(lines))
+    add_raw_file(repo, "raw/unknown/mixed.txt", data)
+    result = build(repo)
+    assert result.returncode == 0, result.stderr
+    rows = {row["source_id"]: row for row in read_table(repo / "clean" / "sources.csv")}
+    assert rows["mixed"]["encoding"] == "gb18030" and rows["mixed"]["encoding_lines"] == "gb18030:8 utf-8:2"
+    assert all(row["encoding_lines"] == "" for key, row in rows.items() if key != "mixed")
+
+
+def test_directory_symlink_in_raw_is_reported_and_never_followed(repo, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd").write_bytes(SIMPLIFIED.encode("utf-8"))
+    (repo / "raw" / "linkdir").symlink_to(outside, target_is_directory=True)
+    list_raw_file(repo, "raw/linkdir/passwd")
+    result = build(repo)
+    assert result.returncode != 0
+    assert _errors(result) == ["error: raw/linkdir: is a symbolic link; raw/ holds regular files only (copy the file in)"]
+    assert "卫生工作会议讲话" not in (repo / "clean" / "paragraphs.csv").read_text(encoding="utf-8")
+
+
+def test_file_symlink_out_of_the_repo_is_one_line_not_a_traceback(repo, tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(SIMPLIFIED.encode("utf-8"))
+    (repo / "raw" / "unknown" / "link.txt").symlink_to(target)
+    result = run_module(repo, "decode")
+    assert "Traceback" not in result.stderr
+    assert _errors(result) == ["error: raw/unknown/link.txt: is a symbolic link; raw/ holds regular files only "
+                               "(copy the file in)"]
+
+
+def test_sources_table_saved_as_gbk_is_one_line_with_the_offset(repo):
+    table = repo / "raw" / "sources.csv"
+    content = table.read_text(encoding="utf-8")
+    table.write_bytes(content.replace("Test fixture", "测试").encode("gbk"))
+    errors = _errors(run_module(repo, "decode"))
+    offset = content.replace("Test fixture", "测试").encode("gbk").index("测试".encode("gbk"))
+    assert errors == [f"error: raw/sources.csv: not UTF-8 (first bad byte at offset {offset}); save it as UTF-8 "
+                      f"(in Excel: CSV UTF-8; in an editor: encoding UTF-8)"]
+
+
+def test_sources_table_with_a_bom_is_accepted(repo):
+    table = repo / "raw" / "sources.csv"
+    table.write_bytes(b"\xef\xbb\xbf" + table.read_bytes())
+    result = run_module(repo, "decode")
+    assert result.returncode == 0, result.stderr
+
+
+def test_missing_column_is_one_line_without_consequences(repo):
+    table = repo / "raw" / "sources.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(",license,", ",licence,", 1), encoding="utf-8")
+    errors = _errors(run_module(repo, "decode"))
+    assert errors == ["error: raw/sources.csv: missing column(s) license in its header line"]
+
+
+def test_unknown_codec_and_non_boolean_are_one_line_each_with_the_row(repo):
+    add_raw_file(repo, "raw/unknown/rot.txt", SIMPLIFIED.encode("utf-8"), encoding="rot13")
+    add_raw_file(repo, "raw/unknown/nope.txt", SIMPLIFIED.encode("utf-8"), encoding="klingon")
+    add_raw_file(repo, "raw/unknown/maybe.txt", SIMPLIFIED.encode("utf-8"), allow_replacement="maybe")
+    errors = _errors(run_module(repo, "decode"))
+    assert len(errors) == 3, errors
+    assert errors[0].startswith("error: raw/sources.csv line 7, column encoding: encoding 'rot13' cannot decode")
+    assert errors[1].startswith("error: raw/sources.csv line 8, column encoding: unknown encoding 'klingon'")
+    assert errors[2].startswith("error: raw/sources.csv line 9, column allow_replacement: 'maybe' is not a boolean")

@@ -8,14 +8,16 @@ flood a CI log.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Iterable
 
 import attrs
 from frictionless import Check, errors
 
-from scripts import chinese, decode, normalize, strip
+from scripts import chinese, classify, decode, normalize, strip
 from scripts.pipeline import file_digest
+from scripts.profiles import GENERIC, compile_pattern, fold
 
 CELL_CHARS = 80
 
@@ -72,10 +74,28 @@ class ResourceCheck(Check):
 
 # --- paragraphs ----------------------------------------------------------------------------------
 
-def boilerplate_rules() -> list[strip.Rule]:
-    """Every profile rule that strip applies wherever a line stands (not first-line-only ones)."""
-    return [rule for profile in strip.load_profiles().values() for rule in profile.rules
-            if rule.pattern is not None and not rule.first_line]
+@dataclass(frozen=True)
+class TextRule:
+    """A profile rule as validate applies it to clean text: inline rules anywhere; whole-line rules
+    on the whole paragraph and, unanchored at the start, at its end (boilerplate appended to text)."""
+    rule: strip.Rule
+    suffix: object | None  # RE2 pattern, or None
+
+
+def text_rules() -> dict[str, list[TextRule]]:
+    """Per profile, the rules validate checks clean text against (titles and switched-off ones aside)."""
+    by_profile: dict[str, list[TextRule]] = {}
+    for profile in strip.load_profiles().values():
+        checked = []
+        for rule in profile.rules:
+            if rule.pattern is None or rule.first_line or not rule.checked:
+                continue
+            suffix = None
+            if rule.where != "inline" and not rule.boundary:
+                suffix = compile_pattern(f"(?:{rule.source.removeprefix('^')})$")
+            checked.append(TextRule(rule, suffix))
+        by_profile[profile.id] = checked
+    return by_profile
 
 
 FULLWIDTH_PARENS = str.maketrans("（）", "()")
@@ -83,33 +103,43 @@ FULLWIDTH_PARENS = str.maketrans("（）", "()")
 
 @attrs.define(kw_only=True, repr=False)
 class CleanParagraphs(ResourceCheck):
-    """No boilerplate, no Traditional characters, no ruby pinyin, no unflagged mojibake."""
+    """No boilerplate (the generic rules, the classifier, and the page's own site profile, on the
+    shadow strip uses), no Traditional characters, no ruby pinyin, no unflagged mojibake."""
 
     type = "clean-paragraphs"
     resource_name: ClassVar[str] = "paragraphs"
     flagged_documents: frozenset = frozenset()
-    rules: list = attrs.field(factory=boilerplate_rules)  # collected once, not per row
+    sites: dict = attrs.field(factory=dict)  # source_id -> site profile, for pages that have one
+    rules: dict = attrs.field(factory=text_rules)  # collected once, not per row
 
     def problems(self, row) -> Iterable[str]:
         text, doc_id = row["text"] or "", row["doc_id"]
-        # The t2s form is the Simplified view strip's patterns are written for; leftover pinyin has
-        # its own check below, so strip's character-by-character shadow is not needed here.
+        where = f"{doc_id} paragraph {row['seq']}"
         converted = chinese.converter("t2s").convert(text)
-        for rule in self.rules:
-            found = rule.pattern.search(converted) if rule.where == "inline" else rule.pattern.fullmatch(converted)
+        shadow = fold(converted)  # the canonical full-width punctuation folded back, as strip saw it
+        site = self.sites.get(doc_id.rpartition("-")[0], "")
+        for checked in self.rules.get(GENERIC, []) + (self.rules.get(site, []) if site else []):
+            rule = checked.rule
+            if rule.where == "inline":
+                found = rule.pattern.search(shadow)
+            else:
+                found = rule.pattern.fullmatch(shadow) or (checked.suffix.search(shadow) if checked.suffix else None)
             if found:
-                yield f"{doc_id} paragraph {row['seq']}: boilerplate left, rule {rule.id} matches {cut(found.group(0), 40)!r}"
+                yield f"{where}: boilerplate left, rule {rule.id} matches {cut(found.group(0), 40)!r}"
+        score = classify.score_line(shadow)
+        if score.value >= classify.classifier().remove:
+            yield (f"{where}: boilerplate left, rule {classify.RULE_ID} scores it {score.value} "
+                   f"({cut(score.detail, 60)})")
         if converted != text:
             changed = [a for a, b in zip(text, converted) if a != b]
-            yield f"{doc_id} paragraph {row['seq']}: Traditional characters left ({''.join(changed[:10])})"
-        annotations = chinese.ruby_annotations(text.translate(FULLWIDTH_PARENS))
-        if annotations:
-            yield f"{doc_id} paragraph {row['seq']}: ruby pinyin left ({annotations[0].group(0)})"
+            yield f"{where}: Traditional characters left ({''.join(changed[:10])})"
         if doc_id not in self.flagged_documents:
+            annotations = chinese.ruby_annotations(text.translate(FULLWIDTH_PARENS))
+            if annotations:
+                yield f"{where}: ruby pinyin left ({annotations[0].group(0)})"
             bad = normalize.STRONG_ANCHOR.search(text)  # what normalize would have flagged
             if bad:
-                yield (f"{doc_id} paragraph {row['seq']}: U+{ord(bad.group(0)):04X} in a document not flagged "
-                       "for mojibake")
+                yield f"{where}: U+{ord(bad.group(0)):04X} in a document not flagged for mojibake"
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -186,9 +216,18 @@ def flagged_documents(documents_csv: Path) -> frozenset:
         return frozenset(row["doc_id"] for row in csv.DictReader(handle) if row["mojibake_spans"] not in ("", "0"))
 
 
+def site_profiles(sources_csv: Path) -> dict[str, str]:
+    """source_id -> the site profile its page was stripped with (pages with one only)."""
+    if not sources_csv.exists():
+        return {}
+    with open(sources_csv, encoding="utf-8", newline="") as handle:
+        return {row["source_id"]: row["site"] for row in csv.DictReader(handle) if row.get("site")}
+
+
 def checklist_for(root: Path) -> list[Check]:
     """The checks for the package under ``root`` (paragraph counts read once, streaming)."""
     clean = root / "clean"
-    return [CleanParagraphs(flagged_documents=flagged_documents(clean / "documents.csv")),
+    return [CleanParagraphs(flagged_documents=flagged_documents(clean / "documents.csv"),
+                            sites=site_profiles(clean / "sources.csv")),
             DocumentCounts(counts=paragraph_counts(clean / "paragraphs.csv")),
             SourceHashes(root=str(root)), RawListing()]

@@ -157,7 +157,10 @@ def is_body_like(shadow: str, score: Score) -> bool:
         return False
     text = shadow.strip()
     shapes = {shape_id for shape_id, _, pattern in model.shapes if pattern.search(text)}
-    if shapes & {"salutation", "numbered_heading", "closing"}:
+    if shapes & {"salutation", "closing"}:
+        return True
+    # A numbered line that names a document (1.卫生院院长述职报告) is a link in a list, not a heading.
+    if "numbered_heading" in shapes and "doc_type_title" not in shapes:
         return True
     marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
     return visible_length(text) >= 16 and marks >= 1

@@ -113,35 +113,42 @@ GLUED_JUNK = set("_@#$^&|~\\")
 STRONG_ANCHOR = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A ? glued to a hanzi before it and to a non-space, non-punctuation character after it.
 GLUED_QUESTION = re.compile(f"(?<={chinese.HANZI})\\?(?=[^\\s，。；：！？,.;:!、“”])")
+# Misreading soup no text has: ?? or ?; glued to text, Bopomofo among hanzi, and on a page with ruby
+# pinyin an annotation after a Latin letter (贸B(tài): the hanzi it belonged to was lost).
+SOUP = re.compile(f"(?<=\\S)\\?(?:\\?+|[;；])|\\?\\?+(?=\\S)|[\u3100-\u312f]+|(?<=[{chinese.HANZI_RANGES}\u3100-\u312f])[A-Za-z]\\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,6}}\\)")
 # Characters a wrong codec produces mid-word: enclosed numbers, box drawing, Latin-1/Extended letters.
-ODD_SYMBOL = re.compile("[\u2460-\u24ff\u2500-\u257f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+# Pinyin's toned vowels are not odd: an annotation next to a span is not part of it.
+ODD_SYMBOL = re.compile("(?![āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü])[\u2460-\u24ff\u2500-\u257f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 
 
 def mojibake_spans(text: str) -> list[tuple[int, int]]:
-    """Suspicious spans: strong anchors and glued question marks, with odd symbols near them.
+    """Suspicious spans: strong anchors, misreading soup and glued question marks, with odd symbols
+    near them.
 
     Anchors up to 4 characters apart make one span unless clause punctuation separates them
     (五?一、十?一 is two lost characters, not one span); ASCII junk glued to the end (_@) joins it.
-    Only candidate characters are visited: ordinary text costs two regex scans.
+    Only candidate characters are visited: ordinary text costs a few regex scans.
     """
-    anchors = [m.start() for m in STRONG_ANCHOR.finditer(text)]
+    anchors = [(m.start(), m.end()) for m in STRONG_ANCHOR.finditer(text)]
+    anchors += [(m.start(), m.end()) for m in SOUP.finditer(text)]
     if "?" in text:
         for match in GLUED_QUESTION.finditer(text):
             index = match.start()
             clause_start = max((m.end() for m in CLAUSE_END.finditer(text, 0, index)), default=0)
             if not QUESTION_WORDS.search(text, clause_start, index):
-                anchors.append(index)
+                anchors.append((index, index + 1))
     if not anchors:
         return []
     anchors.sort()
+    starts = [start for start, _ in anchors]
     odd = [m.start() for m in ODD_SYMBOL.finditer(text)]
-    points = sorted(set(anchors) | {i for i in odd if any(abs(i - a) <= 4 for a in anchors)})
+    points = sorted(set(anchors) | {(i, i + 1) for i in odd if any(abs(i - a) <= 4 for a in starts)})
     spans: list[list[int]] = []
-    for point in points:
-        if spans and point - spans[-1][1] <= 4 and not CLAUSE_END.search(text, spans[-1][1], point):
-            spans[-1][1] = point + 1
+    for start, end in points:
+        if spans and start - spans[-1][1] <= 4 and not CLAUSE_END.search(text, spans[-1][1], start):
+            spans[-1][1] = max(spans[-1][1], end)
         else:
-            spans.append([point, point + 1])
+            spans.append([start, end])
     for span in spans:
         while span[1] < len(text) and text[span[1]] in GLUED_JUNK:
             span[1] += 1
@@ -257,20 +264,64 @@ def remove_pinyin(lines: list[list], removals: list[dict]) -> int:
     return count
 
 
+def shield(text: str) -> tuple[str, list[str], str]:
+    """Mojibake spans out of reach: each becomes a private-use marker with its number, so pinyin
+    removal, OpenCC and the punctuation pass never touch it; ``unshield`` puts it back as found."""
+    spans = mojibake_spans(text)
+    if not spans:
+        return text, [], ""
+    marker = _free_private_char(text)
+    pieces, kept, cursor = [], [], 0
+    for start, end in spans:
+        pieces += [text[cursor:start], f"{marker}{len(kept)}{marker}"]
+        kept.append(text[start:end])
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces), kept, marker
+
+
+def unshield(text: str, kept: list[str], marker: str) -> tuple[str, list[str]]:
+    """The spans back in place, and each with two characters of context (to search for)."""
+    if not kept:
+        return text, []
+    samples = []
+    pattern = re.compile(f"{marker}(\\d+){marker}")
+    pieces, cursor = [], 0
+    for match in pattern.finditer(text):
+        pieces += [text[cursor:match.start()], kept[int(match.group(1))]]
+        cursor = match.end()
+    pieces.append(text[cursor:])
+    restored = "".join(pieces)
+    position = 0
+    for span in kept:
+        start = restored.find(span, position)
+        line_start = restored.rfind("\n", 0, start) + 1
+        line_end = restored.find("\n", start + len(span))
+        line_end = len(restored) if line_end < 0 else line_end
+        samples.append(restored[max(line_start, start - 2):min(line_end, start + len(span) + 2)])
+        position = start + len(span)
+    return restored, samples
+
+
 def normalize_record(record: dict) -> dict:
     removals = list(record["removals"])
     segments = []
     traditional_chars = simplified_chars = 0
     for segment in record["segments"]:
-        lines = [list(entry) for entry in segment["lines"]]
+        numbers = [number for number, _ in segment["lines"]]
+        # Mojibake is found on the text as strip left it, before anything rewrites it, and kept so.
+        shielded, kept, marker = shield("\n".join(text for _, text in segment["lines"]))
+        lines = [[number, text] for number, text in zip(numbers, shielded.split("\n"), strict=True)]
         pinyin = remove_pinyin(lines, removals)
+        if kept:  # removal columns are counted in the line as found, spans included
+            _unshield_columns(removals, lines, kept, marker)
         joined = "\n".join(text for _, text in lines)
         script, variants = detect_script(joined)
         if script == "traditional":
             traditional_chars += len(joined)
         else:
             simplified_chars += len(joined)
-        converted, mojibake = normalize_text(to_simplified(joined, script, variants))
+        converted, mojibake = unshield(punctuation_and_width(to_simplified(joined, script, variants)), kept, marker)
         paragraphs = []
         for (number, _), text in zip(lines, converted.split("\n"), strict=True):
             text = text.strip(PARAGRAPH_SPACE)
@@ -306,6 +357,21 @@ def normalize_record(record: dict) -> dict:
         "segments": segments,
         "removals": removals,
     }
+
+
+def _unshield_columns(removals: list[dict], lines: list[list], kept: list[str], marker: str) -> None:
+    """Pinyin removals were recorded in shielded lines: shift their columns by what each marker
+    stood for, so a column still points into the line as strip left it."""
+    pattern = re.compile(f"{marker}(\\d+){marker}")
+    by_line = {number: text for number, text in lines}
+    for removal in removals:
+        if removal["rule"] != "normalize.ruby_pinyin" or removal["line"] not in by_line:
+            continue
+        shift = 0
+        for match in pattern.finditer(by_line[removal["line"]]):
+            if match.start() < removal["column"] - 1 + shift:
+                shift += len(kept[int(match.group(1))]) - len(match.group(0))
+        removal["column"] += shift
 
 
 def _clean_title(text: str, script: str, variants: list[str]) -> str:

@@ -29,7 +29,8 @@ GENERIC = "generic"
 WHERE = ("header", "footer", "line", "inline", "block", "repeat", "join")
 PATTERN_KEYS = {"header": ("pattern",), "footer": ("pattern",), "line": ("pattern",),
                 "inline": ("pattern",), "block": ("start", "end"), "repeat": (), "join": ()}
-RULE_KEYS = {"id", "where", "pattern", "start", "end", "max_lines", "boundary", "truncation", "first_line", "note"}
+RULE_KEYS = {"id", "where", "pattern", "start", "end", "max_lines", "boundary", "truncation", "first_line", "checked",
+             "note"}
 PROFILE_KEYS = {"id", "name", "fingerprints", "max_removed_share", "max_removed_line_chars",
                 "share_min_page_chars", "drop_selectors"}
 # Named groups a pattern may use: they become metadata (or a document label's parts).
@@ -52,6 +53,7 @@ class Rule:
     boundary: bool = False
     truncation: bool = False
     first_line: bool = False
+    checked: bool = True  # validate looks for the pattern in clean text too
     source: str = ""  # the pattern as written, for messages and for validate's variants
 
 
@@ -101,7 +103,7 @@ def _rule(path: Path, profile_id: str, index: int, entry: dict, problems: list[s
         problems.append(f"{where}: where must be one of {', '.join(WHERE)}, not {kind!r}")
         return None
     flags = {}
-    for key in ("boundary", "truncation", "first_line"):
+    for key in ("boundary", "truncation", "first_line", "checked"):
         if key in entry and _typed(problems, where, key, entry[key], bool, "true or false"):
             flags[key] = entry[key]
     max_lines = entry.get("max_lines", 50)

@@ -145,6 +145,7 @@ class PageStrip:
     spans: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)  # inline removals
     boundaries: dict[int, dict] = field(default_factory=dict)  # line index -> label
     meta: dict[str, str] = field(default_factory=dict)
+    meta_lines: dict[str, int] = field(default_factory=dict)  # metadata name -> line index it came from
     suspects: list[dict] = field(default_factory=list)
 
     def live(self):
@@ -161,7 +162,9 @@ class PageStrip:
             span = group(match, rule, name)
             if span:
                 start, end = shadow.to_line(span[0] + offset, span[1] + offset, len(line))
-                self.meta.setdefault(name, line[start:end].strip())
+                if name not in self.meta:
+                    self.meta[name] = line[start:end].strip()
+                    self.meta_lines[name] = index
 
 
 # --- the pure step -------------------------------------------------------------------------------
@@ -175,12 +178,14 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     _blocks(page, rules, stripped)  # a profile's blocks know their site better than any guess
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
-    scores = {index: classify.score_line(stripped[index], repeats.get(index, 0)) for index in live}
+    # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.
+    judged = {index: _without_inline(rules, stripped[index]) for index in live}
+    scores = {index: classify.score_line(judged[index], repeats.get(index, 0)) for index in live}
 
     def labelled(index: int) -> bool:
         return any(rule.boundary for rule, _ in matches[index]) or bool(_glued_label(rules, stripped[index]))
 
-    body = [i for i in live if not matches[i] and classify.is_body_like(stripped[i], scores[i])]
+    body = [i for i in live if not matches[i] and classify.is_body_like(judged[i], scores[i])]
     first_body = min([i for i in live if labelled(i)] + body[:1], default=len(lines))
     last_body = body[-1] if body else -1
 
@@ -203,6 +208,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
                 and classify.score_line(FILE_EXTENSION.sub("", stripped[index])).value < model.suspect:
             deferred.append(index)  # a document site's file name: the title rule decides
             continue
+        if score >= model.remove and not edge and classify.looks_like_text(judged[index]):
+            score = model.remove - 0.01  # text between body lines is only ever suspected, never removed
         if score >= model.remove:
             rule_id = classify.REPEAT_RULE_ID if repeats.get(index, 0) >= model.features["repeat_min_pages"] \
                 and scores[index].value - model.features["repeat"] < model.remove else classify.RULE_ID
@@ -243,12 +250,17 @@ def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body
 FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?)$", re.IGNORECASE)
 
 
+TITLE_MIN_CHARS = 5  # shorter header lines are category names (职场, 工作总结), not titles
+
+
 def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, first_body: int) -> None:
-    """The page title: among the header lines nothing calls boilerplate that a title rule takes, the
-    one that names a kind of document (报告, 计划…) and is not a bare category name, else the first.
-    Short lines above it are the site's navigation and go."""
+    """The page title: among the header lines nothing calls boilerplate that a title rule takes (and
+    below the collection title, if the page has one), the one that names a kind of document (报告,
+    计划…), the longest, else the first. Short title-like lines above it are the site's navigation
+    (category names) and go."""
     model = classify.classifier()
-    candidates = []
+    anchor = page.meta_lines.get("collection", -1) if page.meta_lines.get("collection", -1) < first_body else -1
+    title_like, candidates = [], []
     for index in page.live():
         if index >= first_body:
             break
@@ -258,16 +270,19 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
         for rule in rules.first_line:
             match = rule.pattern.fullmatch(stripped[index])
             if match is not None:
-                candidates.append((index, rule, match, text))
+                title_like.append((index, text))
+                if index > anchor and classify.visible_length(text) >= TITLE_MIN_CHARS:
+                    candidates.append((index, rule, match, text))
                 break
-    if not candidates:
-        return
-    index, rule, match, _ = max(candidates, key=lambda c: (classify.names_a_document(c[3]),
-                                                          classify.visible_length(c[3]), -c[0]))
-    page.removed[index] = Removal(rule.id)
-    page.capture(match, rule, index)
-    for other, _, _, text in candidates:
-        if other < index and classify.visible_length(text) <= 12:
+    top = anchor
+    if candidates:
+        index, rule, match, _ = max(candidates, key=lambda c: (classify.names_a_document(c[3]),
+                                                              classify.visible_length(c[3]), -c[0]))
+        page.removed[index] = Removal(rule.id)
+        page.capture(match, rule, index)
+        top = index
+    for other, text in title_like:
+        if other < top and other not in page.removed and classify.visible_length(text) <= 12:
             page.removed[other] = Removal(classify.RULE_ID, None, "<short line above the title>")
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed]
 
@@ -288,6 +303,14 @@ def _blocks(page: PageStrip, rules: RuleSet, stripped: list[str]) -> None:
                     position = live.index(ends[0]) + 1
                     continue
             position += 1
+
+
+def _without_inline(rules: RuleSet, shadow_line: str) -> str:
+    """The line with what inline rules would remove taken out (labels aside)."""
+    for rule in rules.inline_rules(shadow_line):
+        if not rule.boundary:
+            shadow_line = rule.pattern.sub("", shadow_line)
+    return shadow_line.strip()
 
 
 def _glued_label(rules: RuleSet, shadow_line: str):

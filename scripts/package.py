@@ -1,9 +1,11 @@
 """package: build/split.jsonl -> clean/*.csv and datapackage.json.
 
 Streams page by page, so memory does not grow with the corpus. Every file is written beside its
-target and renamed into place only once all of them are complete: a failure leaves clean/ and
-datapackage.json exactly as they were. Nothing here depends on the time of the build: two builds
-of the same inputs give byte-identical files.
+target, and the tables and the descriptor are renamed into place as one change through a journal
+(clean/.package-commit.json, see pipeline.commit_files): a failure leaves clean/ and
+datapackage.json exactly as they were, and a kill during the renames leaves a journal that the next
+package or validate rolls forward, so the tables never mix under the descriptor. Nothing here
+depends on the time of the build: two builds of the same inputs give byte-identical files.
 
     python -m scripts.package
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -23,12 +24,16 @@ from scripts.pipeline import ROOT
 CLEAN = ROOT / "clean"
 SCHEMAS = ROOT / "schemas"
 DESCRIPTOR = ROOT / "datapackage.json"
-RESOURCES = ["sources", "documents", "paragraphs", "removals"]
+JOURNAL = CLEAN / ".package-commit.json"
+RESOURCES = ["sources", "documents", "paragraphs", "removals", "suspects"]
+# A corpus may have no suspect line at all; every other table has rows.
+MAY_BE_EMPTY = {"suspects"}
 DESCRIPTIONS = {
     "sources": "One row per raw page: where it came from, its bytes, how it was decoded.",
     "documents": "One row per document (speech, report, plan, summary) with its quality flags.",
     "paragraphs": "The cleaned text, one row per paragraph: Simplified Chinese in one punctuation form.",
     "removals": "Every span the build removed from a page, with the rule that removed it.",
+    "suspects": "Lines the line classifier found suspicious but kept, for reviewers and profile authors.",
 }
 # Versions of the tools that shape the output: OpenCC's dictionaries change conversions, chardet
 # changes detection, frictionless the validation.
@@ -59,8 +64,9 @@ def rows_for_page(record: dict) -> dict[str, list[dict]]:
     tables["sources"].append({
         "source_id": source_id, "path": source["path"], "sha256": source["sha256"],
         "bytes": source["bytes"], "encoding": source["encoding"],
+        "encoding_lines": source.get("encoding_lines", ""),
         "encoding_confidence": source["encoding_confidence"], "bom": source["bom"],
-        "replaced_chars": source["replaced_chars"], "site": record["site"],
+        "replaced_chars": source["replaced_chars"], "site": record["site"], "site_key": record["site_key"],
         "published": record["meta"].get("published"), "title": record["meta"].get("title", ""),
         "collection_title": record["meta"].get("collection", ""),
         "script_original": record["script_original"], "n_documents": len(documents),
@@ -81,6 +87,8 @@ def rows_for_page(record: dict) -> dict[str, list[dict]]:
             tables["paragraphs"].append({"doc_id": document["doc_id"], "seq": seq, "line": line, "text": text})
     for seq, removal in enumerate(record["removals"], start=1):
         tables["removals"].append({"source_id": source_id, "seq": seq, **removal})
+    for suspect in record["suspects"]:
+        tables["suspects"].append({"source_id": source_id, **suspect})
     return tables
 
 
@@ -137,61 +145,100 @@ def descriptor(resource_files: dict[str, Path], sites: list[str], version: str |
     }
 
 
+def package_files() -> list[Path]:
+    """What package replaces, as one change: the tables, then the descriptor that hashes them."""
+    return [CLEAN / f"{name}.csv" for name in RESOURCES] + [DESCRIPTOR]
+
+
+def recover() -> bool:
+    """Complete a package that a kill interrupted during its renames (True if there was one), and
+    delete temps no journal claims. Anything reading clean/ runs this first; validate does."""
+    return pipeline.recover_commit(JOURNAL, package_files())
+
+
 def run() -> dict[str, int]:
     source = pipeline.BUILD / "split.jsonl"
-    if not source.exists():
-        raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
+    with pipeline.build_lock("package"):
+        try:
+            recover()
+            if not source.exists():
+                raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
+            return _write_package(source)
+        except OSError as error:
+            state = ("the next `make package` or `make validate` completes the update" if JOURNAL.exists()
+                     else "clean/ left as it was")
+            raise SystemExit(f"error: {pipeline.describe_os_error(error)}; {state}") from None
+
+
+def _write_package(source: Path) -> dict[str, int]:
     CLEAN.mkdir(exist_ok=True)
     columns = {name: schema_columns(name) for name in RESOURCES}
-    temporary = {name: CLEAN / f".{name}.csv.tmp" for name in RESOURCES}
+    final = {name: CLEAN / f"{name}.csv" for name in RESOURCES}
+    temporary = {name: pipeline.temp_path(path) for name, path in final.items()}
+    descriptor_tmp = pipeline.temp_path(DESCRIPTOR)
     counts = {name: 0 for name in RESOURCES}
     sites: set[str] = set()
     errors: list[str] = []
-    handles = {name: open(path, "w", encoding="utf-8", newline="") for name, path in temporary.items()}
     try:
-        writers = {name: csv.DictWriter(handles[name], fieldnames=columns[name], lineterminator="\n",
-                                        extrasaction="raise") for name in RESOURCES}
-        for writer in writers.values():
-            writer.writeheader()
-        for record in pipeline.progress(pipeline.read_jsonl(source), "package"):
-            try:
-                tables = rows_for_page(record)
-            except pipeline.PageError as error:
-                errors.append(f"{record['source']['path']}: {error}")
-                continue
-            sites.add(record["site"])
-            for name, rows in tables.items():
-                for row in rows:
-                    writers[name].writerow({key: cell(value) for key, value in row.items()})
-                counts[name] += len(rows)
-            for document in record["documents"]:
-                if document["mojibake_spans"]:
-                    print(f"flagged mojibake: {document['doc_id']}: "
-                          + " | ".join(repr(s)[:40] for s in document["mojibake_samples"]))
+        handles = {}
+        try:
+            for name in RESOURCES:
+                with pipeline.writing(final[name], temporary[name]):
+                    handles[name] = open(temporary[name], "w", encoding="utf-8", newline="")
+            writers = {name: csv.DictWriter(handles[name], fieldnames=columns[name], lineterminator="\n",
+                                            extrasaction="raise") for name in RESOURCES}
+            for name, writer in writers.items():
+                with pipeline.writing(final[name]):
+                    writer.writeheader()
+            for record in pipeline.progress(pipeline.read_jsonl(source), "package"):
+                try:
+                    tables = rows_for_page(record)
+                except pipeline.PageError as error:
+                    errors.append(f"{record['source']['path']}: {error}")
+                    continue
+                sites.add(record["site"])
+                for name, rows in tables.items():
+                    # A failed write() names no file: say which table the disk refused.
+                    with pipeline.writing(final[name]):
+                        for row in rows:
+                            writers[name].writerow({key: cell(value) for key, value in row.items()})
+                    counts[name] += len(rows)
+                for document in record["documents"]:
+                    if document["mojibake_spans"]:
+                        print(f"flagged mojibake: {document['doc_id']}: "
+                              + " | ".join(repr(s)[:40] for s in document["mojibake_samples"]))
+        finally:
+            for name, handle in handles.items():
+                with pipeline.writing(final[name]):
+                    handle.close()  # flushes: a full disk often shows here, not in write()
+        if errors:
+            for error in errors:
+                print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(f"package: {len(errors)} page(s) failed; clean/ left as it was")
+        # The descriptor records each table's size and hash, so it is built from the finished temps.
+        package = descriptor(temporary, sorted(sites), released_version())
+        with pipeline.writing(DESCRIPTOR, descriptor_tmp):
+            descriptor_tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        renames = {temporary[name]: final[name] for name in RESOURCES}
+        renames[descriptor_tmp] = DESCRIPTOR  # last, so a reader never meets a descriptor ahead of its tables
+        pipeline.commit_files(renames, JOURNAL)
     finally:
-        for handle in handles.values():
-            handle.close()
-    if errors:
-        for path in temporary.values():
-            path.unlink()
-        for error in errors:
-            print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(f"package: {len(errors)} page(s) failed; clean/ left as it was")
-    # The descriptor records each table's size and hash, so it is built from the finished temps.
-    final = {name: CLEAN / f"{name}.csv" for name in RESOURCES}
-    package = descriptor(temporary, sorted(sites), released_version())
-    descriptor_tmp = DESCRIPTOR.with_name(".datapackage.json.tmp")
-    descriptor_tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    for name in RESOURCES:
-        os.replace(temporary[name], final[name])
-    os.replace(descriptor_tmp, DESCRIPTOR)
+        # Every way out (page errors, a full disk, Ctrl-C) drops the temps, unless a journal now
+        # lists them: then they are the new package, which the next run completes.
+        if not JOURNAL.exists():
+            for path in [*temporary.values(), descriptor_tmp]:
+                pipeline.remove_quietly(path)
     return counts
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.package", description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
-    counts = run()
+    pipeline.handle_stop_signals()
+    try:
+        counts = run()
+    except KeyboardInterrupt:
+        pipeline.exit_interrupted()
     print("package: " + ", ".join(f"{counts[name]} {name}" for name in RESOURCES))
 
 

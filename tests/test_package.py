@@ -1,65 +1,79 @@
-"""package: clean/ and datapackage.json, byte for byte the same from the same inputs."""
+"""package: clean/ and datapackage.json, byte for byte the same from the same inputs, and replaced
+whole or not at all."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-from tests.conftest import ROOT, build, read_table
+import pytest
 
-RESOURCES = ["sources", "documents", "paragraphs", "removals"]
+from scripts.package import RESOURCES as PACKAGED
+from tests.conftest import add_raw_file, build, read_table, run_module
+
+CORE = ["sources", "documents", "paragraphs", "removals"]
+JOURNAL = Path("clean") / ".package-commit.json"
 
 
-def test_descriptor_names_the_four_resources_with_their_schemas():
-    package = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    assert [r["name"] for r in package["resources"]] == RESOURCES
+def package_bytes(repo: Path) -> dict[str, bytes]:
+    """Everything package writes, and any file it left beside it (temps, a journal)."""
+    files = {f"clean/{p.name}": p.read_bytes() for p in (repo / "clean").iterdir()}
+    files.update({p.name: p.read_bytes() for p in repo.glob("*datapackage.json*")})
+    return files
+
+
+def test_descriptor_names_every_table_with_its_schema(repo):
+    package = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in package["resources"]] == PACKAGED
+    assert PACKAGED[:4] == CORE
     for resource in package["resources"]:
         assert resource["schema"] == f"schemas/{resource['name']}.schema.json"
         assert resource["path"] == f"clean/{resource['name']}.csv"
     assert {"name", "title", "description", "licenses", "sources"} <= set(package)
 
 
-def test_descriptor_records_the_tools_that_shape_the_output():
+def test_descriptor_records_the_tools_that_shape_the_output(repo):
     from importlib import metadata
 
-    tools = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["x_build"]["tools"]
+    tools = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))["x_build"]["tools"]
     assert tools == {name: metadata.version(name) for name in ("opencc", "chardet", "frictionless")}
 
 
-def test_tables_have_exactly_their_schema_columns():
-    for name in RESOURCES:
-        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
-        header = (ROOT / "clean" / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+def test_tables_have_exactly_their_schema_columns(repo):
+    for name in PACKAGED:
+        schema = json.loads((repo / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        header = (repo / "clean" / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
         assert header.split(",") == [field["name"] for field in schema["fields"]]
 
 
-def test_sources_record_decoding_and_script():
-    sources = {r["source_id"]: r for r in read_table(ROOT / "clean" / "sources.csv")}
-    assert sources["000_8eea56606f75eb69"]["script_original"] == "traditional"
-    assert sources["002_396dc7a8cdb8c5a8"]["published"] == "2022-11-28"
-    assert sources["004_5928ad22fc79e100"]["site"] == ""
+def test_sources_record_decoding_and_script(repo):
+    sources = {r["source_id"]: r for r in read_table(repo / "clean" / "sources.csv")}
+    assert sources["f000_ruiwen"]["script_original"] == "traditional"
+    assert sources["f002_mirror"]["published"] == "2022-11-28"
+    assert sources["f004_summary"]["site"] == ""
     assert {r["encoding"] for r in sources.values()} == {"utf-8"}
 
 
-def test_full_rebuild_reproduces_committed_outputs_byte_for_byte(repo):
-    """Same inputs, same bytes: no build times, fixed orders (also catches a forgotten rebuild)."""
+def test_forced_rebuild_reproduces_the_first_build_byte_for_byte(repo):
+    """Same inputs, same bytes: no build times, fixed orders."""
+    first = package_bytes(repo)
     result = build(repo, "--force")
     assert result.returncode == 0, result.stderr
-    for name in RESOURCES:
-        assert (repo / "clean" / f"{name}.csv").read_bytes() == (ROOT / "clean" / f"{name}.csv").read_bytes(), name
-    assert (repo / "datapackage.json").read_bytes() == (ROOT / "datapackage.json").read_bytes()
+    assert package_bytes(repo) == first
 
 
 def test_second_build_reuses_every_page(repo):
     assert build(repo).returncode == 0
     for stage in ("decode", "strip", "normalize", "split"):
-        from tests.conftest import run_module
-
         result = run_module(repo, stage)
         assert "(0 computed, 5 reused)" in result.stdout, (stage, result.stdout)
 
 
 def test_a_failing_page_leaves_clean_and_descriptor_untouched(repo):
-    before = {p.name: p.read_bytes() for p in (repo / "clean").iterdir()}
+    before = package_bytes(repo)
     # A profile rule that eats a whole long line makes strip refuse the page.
     (repo / "profiles" / "ruiwen.toml").write_text(
         (repo / "profiles" / "ruiwen.toml").read_text(encoding="utf-8")
@@ -67,6 +81,136 @@ def test_a_failing_page_leaves_clean_and_descriptor_untouched(repo):
     result = build(repo)
     assert result.returncode == 1
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert line.startswith("error: raw/ruiwen/000_8eea56606f75eb69.txt: strip would remove 85%")
+    assert line.startswith("error: raw/ruiwen/f000_ruiwen.txt: strip would remove")
     assert "rule ruiwen.greedy would remove line" in line
-    assert {p.name: p.read_bytes() for p in (repo / "clean").iterdir()} == before
+    assert package_bytes(repo) == before
+
+
+# --- Failures while writing: one line, no temps, clean/ as it was -----------------------------
+
+FULL_DISK = """
+import errno, os, sys
+from scripts import package
+
+real_open = open
+
+class FullDisk:
+    '''A file on a disk that fills up after the header.'''
+    def __init__(self, handle):
+        self.handle, self.writes = handle, 0
+    def write(self, text):
+        self.writes += 1
+        if self.writes > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.handle.write(text)
+    def close(self):
+        self.handle.close()
+
+def full_open(path, *args, **kwargs):
+    handle = real_open(path, *args, **kwargs)
+    return FullDisk(handle) if str(path).endswith(sys.argv[1]) else handle
+
+package.open = full_open
+package.main([])
+"""
+
+
+def test_a_full_disk_is_one_line_naming_the_table_and_leaves_clean_as_it_was(repo):
+    before = package_bytes(repo)
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, ".paragraphs.csv.tmp"], cwd=repo,
+                            capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 1
+    assert result.stderr == "error: clean/paragraphs.csv: No space left on device; clean/ left as it was\n"
+    assert package_bytes(repo) == before  # no temps left either
+
+
+def test_an_unwritable_descriptor_is_one_line_naming_it(repo):
+    before = package_bytes(repo)
+    result = subprocess.run(
+        [sys.executable, "-c", "import errno, os, pathlib\n"
+         "from scripts import package\n"
+         "def refuse(self, *args, **kwargs): raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))\n"
+         "pathlib.Path.write_text = refuse\n"
+         "package.main([])"],
+        cwd=repo, capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 1
+    assert result.stderr == "error: datapackage.json: Permission denied; clean/ left as it was\n"
+    assert package_bytes(repo) == before
+
+
+def test_temps_without_a_journal_are_deleted_by_the_next_run(repo):
+    before = package_bytes(repo)
+    (repo / "clean" / ".paragraphs.csv.tmp").write_text("half a table", encoding="utf-8")
+    (repo / ".datapackage.json.tmp").write_text("{", encoding="utf-8")
+    result = run_module(repo, "package")
+    assert result.returncode == 0, result.stderr
+    assert package_bytes(repo) == before
+
+
+# --- A kill during the renames: the next run completes the new package -------------------------
+
+# Runs package and dies (os._exit, like kill -9: no cleanup runs) before the Nth os.replace.
+# The 1st replace puts the journal in place; the others rename the tables, then the descriptor.
+KILLED_AT_REPLACE = """
+import os, sys
+from scripts import package
+
+real_replace, calls = os.replace, [0]
+
+def replace(src, dst):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[1]):
+        os._exit(9)
+    real_replace(src, dst)
+
+os.replace = replace
+package.main([])
+"""
+
+
+@pytest.fixture
+def changed_corpus(repo: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """``repo`` with one more page built up to split, its old package, and the new package that
+    package makes of it (built in a copy)."""
+    old = package_bytes(repo)
+    add_raw_file(repo, "raw/unknown/f005_extra.txt",
+                 "卫生局2023年工作总结\n\n今年以来，全局上下认真贯彻落实各项卫生工作部署，成效明显。\n".encode() * 3)
+    for stage in ("decode", "strip", "normalize", "split"):
+        result = run_module(repo, stage)
+        assert result.returncode == 0, result.stderr
+    reference = shutil.copytree(repo, tmp_path / "reference", symlinks=True)
+    assert run_module(reference, "package").returncode == 0
+    new = package_bytes(reference)
+    assert new != old
+    return repo, old, new
+
+
+@pytest.mark.parametrize("killed_at", range(1, len(PACKAGED) + 3))
+def test_a_kill_during_the_commit_leaves_old_or_new_and_the_next_run_completes_it(changed_corpus, killed_at):
+    repo, old, new = changed_corpus
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT_REPLACE, str(killed_at)], cwd=repo,
+                            capture_output=True, text=True, encoding="utf-8")
+    assert killed.returncode == 9, killed.stderr
+    visible = {name: data for name, data in package_bytes(repo).items() if not name.endswith(".tmp")}
+    if (repo / JOURNAL).exists():
+        # Mid-commit: the journal says so, and recovery alone rolls forward to the new package.
+        result = subprocess.run([sys.executable, "-c", "from scripts import package; print(package.recover())"],
+                                cwd=repo, capture_output=True, text=True, encoding="utf-8")
+        assert result.stdout == "True\n", result.stderr
+        assert package_bytes(repo) == new
+    else:
+        # Killed before the journal was in place: the old package, untouched.
+        assert visible == old
+    assert run_module(repo, "package").returncode == 0
+    assert package_bytes(repo) == new
+
+
+def test_package_completes_an_interrupted_commit_before_anything_else(changed_corpus):
+    repo, old, new = changed_corpus
+    subprocess.run([sys.executable, "-c", KILLED_AT_REPLACE, "4"], cwd=repo, capture_output=True)
+    assert (repo / JOURNAL).exists()
+    (repo / "build" / "split.jsonl").unlink()  # package cannot rebuild, but it still repairs
+    result = run_module(repo, "package")
+    assert result.returncode == 1
+    assert "build/split.jsonl is missing" in result.stderr
+    assert package_bytes(repo) == new

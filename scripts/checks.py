@@ -224,10 +224,12 @@ def site_profiles(sources_csv: Path) -> dict[str, str]:
         return {row["source_id"]: row["site"] for row in csv.DictReader(handle) if row.get("site")}
 
 
-def checklist_for(root: Path) -> list[Check]:
-    """The checks for the package under ``root`` (paragraph counts read once, streaming)."""
+def checklist_for(root: Path, text_checks: bool = True) -> list[Check]:
+    """The checks for the package under ``root`` (paragraph counts read once, streaming); without
+    ``text_checks`` (a profile is broken) the paragraphs are not matched against the profiles."""
     clean = root / "clean"
-    return [CleanParagraphs(flagged_documents=flagged_documents(clean / "documents.csv"),
-                            sites=site_profiles(clean / "sources.csv")),
+    text = [CleanParagraphs(flagged_documents=flagged_documents(clean / "documents.csv"),
+                            sites=site_profiles(clean / "sources.csv"))] if text_checks else []
+    return [*text,
             DocumentCounts(counts=paragraph_counts(clean / "paragraphs.csv")),
             SourceHashes(root=str(root)), RawListing()]

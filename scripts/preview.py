@@ -36,17 +36,24 @@ def preview(path: Path, site: str = "") -> dict:
         "text": text,
         "documents": documents["documents"],
         "removals": normalized["removals"],
+        "suspects": documents["suspects"],
     }
+
+
+# Every flag documents.csv carries for a document, so a profile author sees all of them.
+FLAGS = ("truncated", "missing_chars", "mojibake_spans", "mojibake_samples", "script_original", "script_variants",
+         "pinyin_removed", "placeholders", "n_chars", "n_paragraphs", "first_line")
 
 
 def as_json(result: dict) -> dict:
     return {
         "documents": [
             {"title": d["title"], "text": "\n".join(t for _, t in d["paragraphs"]),
-             "truncated": d["truncated"], "missing_chars": d["missing_chars"]}
+             **{key: d[key] for key in FLAGS}}
             for d in result["documents"]
         ],
         "removals": [{"rule": r["rule"], "text": r["text"]} for r in result["removals"]],
+        "suspects": [{"line": s["line"], "score": s["score"], "text": s["text"]} for s in result["suspects"]],
     }
 
 
@@ -58,6 +65,7 @@ def readable(result: dict, colour: bool) -> str:
         if removal["rule"] != "normalize.ruby_pinyin":
             by_line.setdefault(removal["line"], []).append(removal)
     pinyin = sum(1 for r in result["removals"] if r["rule"] == "normalize.ruby_pinyin")
+    suspects = {s["line"]: s for s in result["suspects"]}
     out = [f"# encoding {result['encoding']}, profile {result['site'] or '(generic only)'}", ""]
     for number, line in enumerate(result["text"].split("\n"), start=1):
         removals = by_line.get(number, [])
@@ -73,6 +81,8 @@ def readable(result: dict, colour: bool) -> str:
                 cursor = start + len(removal["text"])
             rules.append(removal["rule"])
         shown.append(line[cursor:])
+        if number in suspects:
+            rules.append(f"suspect {suspects[number]['score']}: {suspects[number]['detail']}")
         if line.strip() or rules:
             out.append(f"{number:5d}  {''.join(shown)}" + (f"  [{', '.join(rules)}]" if rules else ""))
     out += ["", f"# {len(result['documents'])} document(s); {pinyin} ruby pinyin annotation(s) removed"]

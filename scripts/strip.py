@@ -35,7 +35,7 @@ import re2
 
 from scripts import classify, pipeline
 from scripts.pipeline import ROOT, PageError
-from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow,  # noqa: F401 (re-exported)
+from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
                               compile_pattern, fold, load_profiles, make_shadow, title_key)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import subprocess
+from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
@@ -130,6 +131,34 @@ def validation_errors() -> list[str]:
     return errors
 
 
+TOP_LINES = 5  # most frequent removed and suspect lines shown per new site
+
+
+def site_residue(old_sources: dict, new_sources: dict, clean: Path) -> list[tuple[str, list[str]]]:
+    """Per site new in this change (by site_key): its most frequent removed and suspect lines, so a
+    reviewer sees what the rules took and what they left without opening the tables."""
+    site_of = {sid: row.get("site_key", "") for sid, row in new_sources.items()}
+    old_keys = {row.get("site_key", "") for row in old_sources.values()}
+    new_keys = sorted({key for key in site_of.values() if key and key not in old_keys})
+    if not new_keys:
+        return []
+    removed: dict[str, Counter] = {key: Counter() for key in new_keys}
+    kept: dict[str, Counter] = {key: Counter() for key in new_keys}
+    for name, counters in (("removals", removed), ("suspects", kept)):
+        for row in current_rows(name, clean):
+            key = site_of.get(row["source_id"], "")
+            if key in counters and (name == "suspects" or row["rule"] != "normalize.ruby_pinyin"):
+                label = f"{row['text'].strip()[:60]}" + (f" [{row['rule']}]" if name == "removals" else "")
+                counters[key][label] += 1
+    sections = []
+    for key in new_keys:
+        pages = sum(1 for value in site_of.values() if value == key)
+        items = [f"removed {n}x: {text}" for text, n in removed[key].most_common(TOP_LINES)]
+        items += [f"suspect {n}x: {text}" for text, n in kept[key].most_common(TOP_LINES)]
+        sections.append((f"Site `{key}` ({pages} page(s)): most frequent removed and suspect lines", items))
+    return sections
+
+
 def summarize(base: str, clean: Path = CLEAN) -> str:
     resolved = git("rev-parse", "--short", "--verify", f"{base}^{{commit}}")
     if resolved.returncode != 0:
@@ -162,11 +191,16 @@ def summarize(base: str, clean: Path = CLEAN) -> str:
         (f"Documents changed: {len(changes)}",
          [f"`{d}` {new_documents.get(d, {}).get('title', '')}: {n} paragraph(s) changed" for d, n in sorted(changes.items())]),
     ]
+    touched = set(added) | set(changes)
+    suspects = [f"`{row['doc_id']}` line {row['line']} ({row['score']}): {row['text'][:80]}"
+                for row in current_rows("suspects", clean) if row["doc_id"] in touched]
+    sections.append((f"Suspect lines in added and changed documents: {len(suspects)}", suspects))
     added_sources = sorted(set(new_sources) - set(old_sources))
     new_sites = sorted({row["site"] for row in new_sources.values()} - {row["site"] for row in old_sources.values()})
     sections.append((f"Sources added: {len(added_sources)}",
                      [f"`{new_sources[s]['path']}` (site: {new_sources[s]['site'] or 'generic'})" for s in added_sources]))
     sections.append((f"New sites: {len(new_sites)}", [f"`{site or '(generic only)'}`" for site in new_sites]))
+    sections += site_residue(old_sources, new_sources, clean)
     profiles = git("diff", "--name-only", "--diff-filter=A", base, "--", "profiles/").stdout.split()
     profiles += git("ls-files", "--others", "--exclude-standard", "profiles/").stdout.split()
     sections.append((f"New profiles: {len(profiles)}", [f"`{p}`" for p in sorted(set(profiles))]))

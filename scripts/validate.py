@@ -16,7 +16,7 @@ import sys
 
 from frictionless import Checklist, Package, Resource
 
-from scripts import strip
+from scripts import classify, package, pipeline, profiles
 from scripts.checks import RawListing, checklist_for
 from scripts.package import DESCRIPTOR, MAY_BE_EMPTY, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
@@ -29,12 +29,13 @@ def _cut(text: str) -> str:
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + "…"
 
 
-def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES)) -> tuple[list[str], list[str], dict]:
+def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES),
+                  text_checks: bool = True) -> tuple[list[str], list[str], dict]:
     """(problems, summary lines, frictionless report as a dict)."""
     problems: list[str] = []
     if not descriptor.exists():
         return [f"{descriptor.name}: missing; run `make all`"], [], {}
-    checks = checklist_for(descriptor.parent)
+    checks = checklist_for(descriptor.parent, text_checks)
     package = Package(descriptor.name, basepath=str(descriptor.parent))
     report = package.validate(checklist=Checklist(checks=checks))
     read = {}
@@ -72,18 +73,26 @@ def check_raw_sources() -> tuple[list[str], dict]:
 
 
 def check_profiles() -> list[str]:
-    """Profiles are data contributors edit: a broken or unsafe rule fails validation by its id."""
-    strip.load_profiles.cache_clear()
+    """Profiles and the classifier's data are what contributors edit: every problem by file and rule."""
+    problems = profiles.problems()
     try:
-        strip.load_profiles()
-    except strip.ProfileError as error:
-        return [f"profiles/{line}" for line in str(error).splitlines()]
-    return []
+        classify.load()
+    except classify.ClassifierDataError as error:
+        problems += str(error).splitlines()
+    return problems
 
 
 def run() -> int:
-    problems, summary, package_report = check_package()
-    problems = check_profiles() + problems
+    with pipeline.build_lock("validate"):
+        package.recover()  # a package a kill interrupted is completed before it is judged
+        return _run()
+
+
+def _run() -> int:
+    # Profiles first: when one is broken the checks that use them are skipped, the rest still run.
+    profile_problems = check_profiles()
+    problems, summary, package_report = check_package(text_checks=not profile_problems)
+    problems = profile_problems + problems
     raw_problems, raw_report = check_raw_sources()
     problems += raw_problems
     with atomic_write(REPORT) as handle:

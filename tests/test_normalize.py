@@ -7,9 +7,9 @@ import re
 import pytest
 
 from scripts import chinese
-from scripts.normalize import detect_script, mojibake_spans, normalize_paragraph, punctuation_and_width, \
-    remove_pinyin, to_simplified
-from tests.conftest import ROOT, read_table
+from scripts.normalize import detect_script, mojibake_spans, normalize_paragraph, normalize_record, \
+    punctuation_and_width, remove_pinyin, to_simplified
+from tests.conftest import read_table
 
 
 def simplify(text: str) -> str:
@@ -123,23 +123,46 @@ def test_paragraph_loses_ideographic_indent_and_trailing_spaces():
 
 # --- the built paragraphs ------------------------------------------------------------------------
 
-def test_built_paragraphs_are_simplified_pinyin_free_and_keep_numbered_headings():
-    rows = read_table(ROOT / "clean" / "paragraphs.csv")
-    flagged = {r["doc_id"] for r in read_table(ROOT / "clean" / "documents.csv") if r["mojibake_spans"] != "0"}
+def test_built_paragraphs_are_simplified_pinyin_free_and_keep_numbered_headings(repo):
+    rows = read_table(repo / "clean" / "paragraphs.csv")
+    flagged = {r["doc_id"] for r in read_table(repo / "clean" / "documents.csv") if r["mojibake_spans"] != "0"}
     t2s = chinese.converter("t2s")
     for row in rows:
         assert t2s.convert(row["text"]) == row["text"], row
         if row["doc_id"] not in flagged:
             assert not chinese.RUBY_PINYIN.search(row["text"]), row
     texts = [row["text"] for row in rows]
-    assert sum(1 for t in texts if re.match(r"（[一二三四五六七八九十]+）", t)) > 50
-    assert "卫生局发展提升工作报告" in {r["title"] for r in read_table(ROOT / "clean" / "documents.csv")}
+    assert sum(1 for t in texts if re.match(r"（[一二三四五六七八九十]+）", t)) > 10
+    assert "卫生局发展提升工作报告" in {r["title"] for r in read_table(repo / "clean" / "documents.csv")}
 
 
-def test_built_documents_record_script_and_pinyin():
-    documents = {r["doc_id"]: r for r in read_table(ROOT / "clean" / "documents.csv")}
-    mirror = documents["002_396dc7a8cdb8c5a8-001"]
-    assert (mirror["script_original"], mirror["script_variants"], mirror["pinyin_removed"]) == ("traditional", "tw", "630")
+def test_built_documents_record_script_and_pinyin(repo):
+    documents = {r["doc_id"]: r for r in read_table(repo / "clean" / "documents.csv")}
+    mirror = documents["f002_mirror-001"]
+    assert (mirror["script_original"], mirror["script_variants"]) == ("traditional", "tw")
+    assert int(mirror["pinyin_removed"]) > 100
     assert mirror["mojibake_spans"] == "1"
-    assert documents["000_8eea56606f75eb69-001"]["script_variants"] == ""
-    assert documents["003_92a7eb5f272008d1-001"]["script_original"] == "simplified"
+    assert documents["f000_ruiwen-001"]["script_variants"] == ""
+    assert documents["f003_nav-001"]["script_original"] == "simplified"
+
+
+# --- mojibake is kept exactly as found -----------------------------------------------------------
+
+def record(*lines: str) -> dict:
+    return {"removals": [], "meta": {}, "source": {}, "site": "", "site_key": "", "suspects": [],
+            "segments": [{"label": "", "first_line": 1, "truncated": False, "missing_chars": None,
+                          "lines": [[number, text] for number, text in enumerate(lines, start=1)]}]}
+
+
+def test_mojibake_spans_keep_their_punctuation_and_annotations_and_both_are_flagged():
+    result = normalize_record(record("（一）強化醫(yī)?;鹗褂贸B(tài)化監(jiān)管。聯(lián)合區(qū)醫(yī)保局開展檢查。",
+                                     "加強重點??平ㄔO(shè)，區(qū)人民醫(yī)院新增專科3個。"))
+    (segment,) = result["segments"]
+    texts = [text for _, text in segment["paragraphs"]]
+    assert "?;鹗褂贸B(tài)" in texts[0] and "??平ㄔO(shè)" in texts[1]
+    assert texts[0].startswith("（一）强化医?;") and texts[1].endswith("，区人民医院新增专科3个。")
+    assert len(segment["mojibake"]) == 2
+    # the annotations outside the spans went, each recorded where it stood in the line as found
+    line_one = "（一）強化醫(yī)?;鹗褂贸B(tài)化監(jiān)管。聯(lián)合區(qū)醫(yī)保局開展檢查。"
+    for removal in (r for r in result["removals"] if r["line"] == 1):
+        assert line_one[removal["column"] - 1:].startswith(removal["text"])

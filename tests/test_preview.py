@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ROOT, run_module
+from tests.conftest import FIXTURE_CORPUS, ROOT, run_module
 
 
 def test_preview_json_of_a_file_outside_raw(tmp_path):
@@ -13,17 +13,31 @@ def test_preview_json_of_a_file_outside_raw(tmp_path):
     result = run_module(ROOT, "preview", "--json", str(page))
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout)
-    assert output["documents"] == [{"title": "卫生局工作总结", "text": "同志们：\n今年工作顺利",
-                                    "truncated": True, "missing_chars": 120}]
+    (document,) = output["documents"]
+    assert {key: document[key] for key in ("title", "text", "truncated", "missing_chars")} == {
+        "title": "卫生局工作总结", "text": "同志们：\n今年工作顺利", "truncated": True, "missing_chars": 120}
     assert [r["rule"] for r in output["removals"]] == [
         "generic.page_title", "generic.stamp_line", "generic.hidden_chars", "generic.prev_next"]
 
 
 def test_preview_with_a_site_shows_removals_marked(tmp_path):
-    result = run_module(ROOT, "preview", "raw/ruiwen/000_8eea56606f75eb69.txt", "--site", "ruiwen")
+    page = FIXTURE_CORPUS / "raw" / "ruiwen" / "f000_ruiwen.txt"
+    result = run_module(ROOT, "preview", str(page), "--site", "ruiwen")
     assert result.returncode == 0, result.stderr
     assert "    3- ⟦來源:瑞文範文網 1.47W⟧  [ruiwen.source_stamp]" in result.stdout
-    assert "# 17 document(s)" in result.stdout
+    assert "# 2 document(s)" in result.stdout
+
+
+def test_preview_json_carries_every_document_flag(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("衛(wèi)生局工作報告\n\n同志們:\n今年衛(wèi)生工作順利,五?一期間,堅持\ufffd加強值班。\n", encoding="utf-8")
+    result = run_module(ROOT, "preview", "--json", str(page))
+    assert result.returncode == 0, result.stderr
+    (document,) = json.loads(result.stdout)["documents"]
+    assert document["script_original"] == "traditional"
+    assert document["pinyin_removed"] == 1  # the title line went whole in strip
+    assert document["mojibake_spans"] == 2 and document["truncated"] is False
+    assert {"placeholders", "script_variants", "mojibake_samples", "missing_chars", "n_chars"} <= set(document)
 
 
 def test_preview_of_a_binary_file_says_why(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scripts.split import doc_id, split_record
-from tests.conftest import ROOT, add_raw_file, build, read_table
+from tests.conftest import add_raw_file, build, read_table
 
 
 def segment(label: str, *paragraphs: str) -> dict:
@@ -13,8 +13,8 @@ def segment(label: str, *paragraphs: str) -> dict:
 
 
 def page(*segments: dict, **meta: str) -> dict:
-    return {"source_id": "007_example", "source": {}, "site": "", "meta": meta,
-            "script_original": "simplified", "segments": list(segments), "removals": []}
+    return {"source_id": "007_example", "source": {}, "site": "", "site_key": "", "meta": meta,
+            "script_original": "simplified", "segments": list(segments), "removals": [], "suspects": []}
 
 
 def test_compilation_page_becomes_one_document_per_item_titled_by_its_label():
@@ -34,21 +34,27 @@ def test_doc_id_is_source_id_and_position():
     assert doc_id("000_8eea56606f75eb69", 17) == "000_8eea56606f75eb69-017"
 
 
-def test_seeds_give_thirty_documents():
-    documents = read_table(ROOT / "clean" / "documents.csv")
+def test_fixture_compilations_split_into_their_items(repo):
+    documents = read_table(repo / "clean" / "documents.csv")
     per_source = {}
     for row in documents:
-        per_source[row["source_id"]] = per_source.get(row["source_id"], 0) + 1
-    assert len(documents) == 30
-    assert per_source == {"000_8eea56606f75eb69": 17, "001_a1d90d7132cf1ab2": 1, "002_396dc7a8cdb8c5a8": 1,
-                          "003_92a7eb5f272008d1": 10, "004_5928ad22fc79e100": 1}
-    speeches = [r["title"] for r in documents if r["source_id"] == "000_8eea56606f75eb69"]
-    assert speeches == [f"卫生工作会议讲话 篇{n}" for n in range(1, 18)]
+        per_source.setdefault(row["source_id"], []).append(row["title"])
+    assert per_source["f000_ruiwen"] == ["卫生工作会议讲话 篇1", "卫生工作会议讲话 篇2"]
+    assert per_source["f003_nav"] == ["卫生局工作计划范文第1篇", "卫生局工作计划范文第2篇"]
+    assert len(per_source["f001_wm114"]) == len(per_source["f004_summary"]) == 1
 
 
-def test_truncated_document_carries_its_missing_characters():
-    (speech,) = [r for r in read_table(ROOT / "clean" / "documents.csv") if r["source_id"].startswith("001_")]
+def test_truncated_document_carries_its_missing_characters(repo):
+    (speech,) = [r for r in read_table(repo / "clean" / "documents.csv") if r["source_id"] == "f001_wm114"]
     assert (speech["truncated"], speech["missing_chars"]) == ("true", "3298")
+
+
+def test_suspect_lines_name_the_document_they_are_in():
+    record = page(segment("篇1", "同志们："), segment("篇2", "各位领导："))
+    record["segments"][1]["first_line"] = 10
+    record["suspects"] = [{"line": 3, "score": 2.5, "detail": "下载", "text": "下载"},
+                          {"line": 12, "score": 3.0, "detail": "分享", "text": "分享"}]
+    assert [s["doc_id"] for s in split_record(record)["suspects"]] == ["007_example-001", "007_example-002"]
 
 
 def test_adding_a_page_renumbers_no_other_document(repo):

@@ -33,7 +33,7 @@ import yaml
 
 from scripts.package import DESCRIPTOR
 from scripts.pipeline import ROOT, file_digest
-from scripts.release import DIST
+from scripts.release import DIST, VERSION
 
 ZENODO_API = "https://zenodo.org/api"
 ZENODO_SANDBOX_API = "https://sandbox.zenodo.org/api"
@@ -60,6 +60,8 @@ class Release:
         version = version or package.get("version")
         if not version:
             raise PublishError("no version: pass --version or run `make release VERSION=x.y.z` first")
+        if not VERSION.fullmatch(version):
+            raise PublishError(f"version {version!r} is not MAJOR.MINOR.PATCH without leading zeros")
         stem = f"{package['name']}-{version}"
         folder = DIST / stem
         if not folder.is_dir() or not (DIST / f"{stem}.zip").is_file():

@@ -172,3 +172,11 @@ def test_hugging_face_upload_of_the_release_folder(released, monkeypatch, capsys
     assert seen["upload"]["create_pr"] is True and seen["upload"]["folder_path"].endswith(NAME)
     assert "create_repo" not in seen  # a pull request goes to an existing repository
     assert TOKEN not in line + capsys.readouterr().out
+
+
+@pytest.mark.parametrize("version", ["01.2.3", "1.2.3\n", "../1.2.3", "1.2.3-rc.1"])
+def test_a_malformed_version_is_refused_before_any_file_is_looked_for(version):
+    from scripts.publish import PublishError, Release
+
+    with pytest.raises(PublishError, match="is not MAJOR.MINOR.PATCH"):
+        Release.load(version)

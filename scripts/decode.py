@@ -11,6 +11,12 @@ the replaced characters are counted.
 
     python -m scripts.decode                 # the stage: raw/ -> build/decode.jsonl
     python -m scripts.decode --json FILE...  # one JSON object per file, any path
+
+An HTML page (.html/.htm) is decoded from the evidence it carries, in order: BOM, the HTTP charset
+(raw/sources.csv content_type), <meta charset> in its first 1024 bytes (WHATWG labels: gb2312 and
+gbk mean GB18030, big5 means Big5-HKSCS); a declaration is used only if it decodes the page
+strictly and its text reads at least as plausibly as the best detected reading (the codecs are
+ranked on the text outside the markup, which is ASCII in every candidate).
 """
 
 from __future__ import annotations
@@ -31,14 +37,14 @@ from pathlib import Path
 
 import chardet
 
-from scripts import pipeline
+from scripts import extract, pipeline
 from scripts.chinese import HANZI_RANGES, converter
 from scripts.pipeline import ROOT, PageError
 
 RAW = ROOT / "raw"
 SOURCES_TABLE = RAW / "sources.csv"
 SOURCES_COLUMNS = ["path", "site", "url", "retrieved", "license", "encoding", "allow_replacement",
-                   "allow_non_chinese", "notes"]
+                   "allow_non_chinese", "content_type", "notes"]
 REQUIRED_COLUMNS = ["path", "site", "url", "retrieved", "license", "notes"]
 BOOLEAN_COLUMNS = ["allow_replacement", "allow_non_chinese"]
 # The values frictionless reads as booleans (schemas/raw-sources.schema.json): decode and
@@ -165,6 +171,8 @@ class Detection:
     language: str = "chinese"
     # "gb18030:118 utf-8:2" when lines needed different codecs; "" when one codec read the file.
     encoding_lines: str = ""
+    # HTML only: what the page said of itself, "http:gbk meta:gb2312" (the labels as written).
+    encoding_declared: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -611,6 +619,110 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# --- HTML: what the page says of its charset, checked against what its bytes read as -----------
+
+# Browsers look for <meta charset> only this far into the page (WHATWG "prescan").
+META_PRESCAN_BYTES = 1024
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)""", re.IGNORECASE)
+_HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_:.+-]+)""", re.IGNORECASE)
+CONTENT_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$")
+# WHATWG Encoding Standard labels -> the codec that reads them as browsers do: gb2312 and gbk
+# mean GBK, read as its superset GB18030; big5 means Big5-HKSCS; Latin-1 means windows-1252; a
+# UTF-16 label in a page that could be read far enough to find it means UTF-8.
+WHATWG_LABELS = {
+    **dict.fromkeys(["gb2312", "gbk", "x-gbk", "gb_2312", "gb_2312-80", "chinese", "csgb2312", "csiso58gb231280",
+                     "iso-ir-58", "gb18030"], "gb18030"),
+    **dict.fromkeys(["big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"], "big5hkscs"),
+    **dict.fromkeys(["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8",
+                     "utf-16", "utf-16le", "utf-16be", "unicode", "ucs-2"], "utf-8"),
+    **dict.fromkeys(["iso-8859-1", "latin1", "l1", "ascii", "us-ascii", "windows-1252", "cp1252",
+                     "iso_8859-1", "cp819", "ibm819"], "cp1252"),
+    **dict.fromkeys(["hz-gb-2312"], "hz"),
+}
+_INVISIBLE_BYTES = re.compile(rb"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_INVISIBLE_TEXT = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def declared_charsets(data: bytes, content_type: str = "") -> list[tuple[str, str]]:
+    """[("http", label), ("meta", label)]: what the HTTP header and the page's <meta> declare."""
+    declared = []
+    match = _HTTP_CHARSET.search(content_type or "")
+    if match:
+        declared.append(("http", match.group(1).lower()))
+    match = _META_CHARSET.search(data[:META_PRESCAN_BYTES])
+    if match:
+        declared.append(("meta", match.group(1).decode("ascii").lower()))
+    return declared
+
+
+def whatwg_codec(label: str) -> str | None:
+    """The codec a browser uses for a declared label; None for a label no codec knows."""
+    label = label.strip().lower()
+    if label in WHATWG_LABELS:
+        return WHATWG_LABELS[label]
+    try:
+        return codec_name(label)
+    except DecodeError:
+        return None
+
+
+def _text_bytes(data: bytes) -> bytes:
+    """The page without markup, scripts, styles and comments: what its charset must read well.
+    Safe on the bytes for every ASCII-compatible codec: GBK and Big5 trail bytes are never < or >."""
+    return _INVISIBLE_BYTES.sub(b" ", data)
+
+
+def detect_html(data: bytes, content_type: str = "", forced: str | None = None,
+                allow_replacement: bool = False) -> Detection:
+    """An HTML page: BOM, then the HTTP charset, then <meta charset>, then detection. A declared
+    charset is used only if it decodes the whole page strictly and its text reads at least as
+    plausibly as the best detected reading; the codecs are ranked on the text, not the markup."""
+    declared = declared_charsets(data, content_type)
+    label = " ".join(f"{where}:{name}" for where, name in declared)
+    has_bom = any(data.startswith(mark) for mark, _ in BOMS)
+    view = _text_bytes(data)
+    if forced or has_bom or 0 in data[:SAMPLE_BYTES] or not view.strip():
+        detection = detect(data, forced, allow_replacement)
+    else:
+        detection = _html_detected(data, view, declared, allow_replacement)
+    detection.encoding_declared = label
+    detection.language = language_of(_INVISIBLE_TEXT.sub(" ", detection.text))
+    return detection
+
+
+def _html_detected(data: bytes, view: bytes, declared: list[tuple[str, str]], allow_replacement: bool) -> Detection:
+    try:
+        best = detect(view)
+    except DecodeError:
+        return detect(data, None, allow_replacement)  # its message names the offset in the file
+    main = best.encoding
+    if best.encoding_lines:
+        main = next((name for name in (part.split(":")[0] for part in best.encoding_lines.split())
+                     if name != "utf-8"), main)
+    try:
+        whole, counts = decode_lines(data, main)
+    except UnicodeDecodeError:
+        # The markup holds bytes the text does not (a script in another codec): decide on the file.
+        return detect(data, None, allow_replacement)
+    if counts:
+        main = max(counts, key=lambda name: (counts[name], name == main))
+    result = Detection(main, best.confidence, False, whole, 0, encoding_lines=_lines_field(counts))
+    best_score = plausibility(best.text)
+    for where, name in declared:
+        codec = whatwg_codec(name)
+        if codec is None:
+            continue
+        if codec == result.encoding and not counts:
+            return result  # the declaration and the bytes agree
+        try:
+            text, view_text = data.decode(codec), view.decode(codec)
+        except UnicodeDecodeError:
+            continue  # a declaration the bytes contradict (a GBK page saying utf-8)
+        if plausibility(view_text) >= best_score:
+            return Detection(codec, best.confidence, False, text)
+    return result
+
+
 # --- raw/ and raw/sources.csv -------------------------------------------------------------------
 
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -656,6 +768,10 @@ def read_sources_table(path: Path = SOURCES_TABLE) -> tuple[list[dict] | None, l
             except DecodeError as error:
                 problems.append(f"{name} line {number}, column encoding: {error}")
                 row["_valid"] = False
+        if row.get("content_type") and not CONTENT_TYPE.match(row["content_type"]):
+            problems.append(f"{name} line {number}, column content_type: {row['content_type']!r} is not an "
+                            f"HTTP Content-Type (write it as the server sent it: text/html; charset=gbk)")
+            row["_valid"] = False
         rows.append(row)
     return rows, problems
 
@@ -739,7 +855,12 @@ def decode_page(record: dict) -> dict:
     if _through_link(record["path"]):
         raise DecodeError("is a symbolic link; raw/ holds regular files only")
     data = (ROOT / record["path"]).read_bytes()
-    detection = detect(data, record["encoding_forced"] or None, record["allow_replacement"])
+    html = extract.is_html(record["path"])
+    if html:
+        detection = detect_html(data, record["row"].get("content_type", ""), record["encoding_forced"] or None,
+                                record["allow_replacement"])
+    else:
+        detection = detect(data, record["encoding_forced"] or None, record["allow_replacement"])
     if detection.language != "chinese" and not record.get("allow_non_chinese"):
         raise DecodeError(refusal(detection))
     return {
@@ -749,6 +870,8 @@ def decode_page(record: dict) -> dict:
         "bytes": len(data),
         "encoding": detection.encoding,
         "encoding_lines": detection.encoding_lines,
+        "encoding_declared": detection.encoding_declared,
+        "format": "html" if html else "text",
         "encoding_confidence": detection.confidence,
         "bom": detection.bom,
         "language": detection.language,
@@ -784,6 +907,7 @@ def stage_records(pages: list[dict]):
 
 def fingerprint() -> str:
     files = [Path(__file__), ROOT / "scripts" / "chinese.py"]  # frequent_hanzi's Traditional forms
+    files.append(ROOT / "scripts" / "extract.py")  # is_html decides which pages are HTML
     return pipeline.stage_fingerprint(files, pipeline.library_versions("chardet", "opencc"))
 
 
@@ -792,18 +916,25 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     pages, more = check_raw(rows)
     problems += more
     records = sorted(stage_records(pages), key=lambda r: r["source_id"])
+    # What decode reads is the raw bytes and their rows: every page's key already hashes both.
+    raw_digest = pipeline.sha256_hex(*(f"{r['source_id']} {r['key']}" for r in records))
     return pipeline.run_stage("decode", decode_page, records, fingerprint(), jobs, force, len(records),
-                              known_errors=problems)
+                              known_errors=problems, input_digest=raw_digest)
 
 
 def describe_file(path: Path) -> dict:
+    html = extract.is_html(str(path))
     try:
-        detection = detect(path.read_bytes())
+        data = path.read_bytes()
+        detection = detect_html(data) if html else detect(data)
     except (DecodeError, OSError) as error:
         return {"path": str(path), "error": str(error)}
-    return {"path": str(path), "encoding": detection.encoding,
-            "confidence": detection.confidence, "bom": detection.bom,
-            "language": detection.language, "encoding_lines": detection.encoding_lines}
+    described = {"path": str(path), "encoding": detection.encoding,
+                 "confidence": detection.confidence, "bom": detection.bom,
+                 "language": detection.language, "encoding_lines": detection.encoding_lines}
+    if html:
+        described["encoding_declared"] = detection.encoding_declared
+    return described
 
 
 def main(argv: list[str] | None = None) -> None:

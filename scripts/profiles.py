@@ -78,6 +78,19 @@ def compile_pattern(source: str) -> "re2._Regexp":
     return re2.compile(source, _OPTIONS)
 
 
+def pattern_set(sources: list[str]):
+    """Many patterns scanned at once (which of them match a line). Bounded repeats (.{0,200}) make
+    large automata: with RE2's default 8 MB the DFA keeps running out and falls back to the slow
+    NFA (measured: 22 µs a line instead of 2), so sets get more room."""
+    options = re2.Options()
+    options.max_mem = 256 << 20
+    rule_set = re2.Set.SearchSet(options)
+    for source in sources:
+        rule_set.Add(source)
+    rule_set.Compile()
+    return rule_set
+
+
 def _typed(problems: list[str], where: str, key: str, value, kind, allowed: str) -> bool:
     # bool is an int in Python: a TOML `true` must not pass for a number, nor 1 for a boolean.
     ok = isinstance(value, kind) and not (kind in (int, float, (int, float)) and isinstance(value, bool))
@@ -175,6 +188,12 @@ def load_profile(path: Path) -> Profile:
             problems.append(f"{where}: {key} must be a list of non-empty strings")
         else:
             lists[key] = tuple(value)
+    for css in lists.get("drop_selectors", ()):
+        from scripts.extract import check_selector  # lxml and cssselect only for profiles that use it
+
+        reason = check_selector(css)
+        if reason:
+            problems.append(f"{where}: drop_selectors {css!r} is not a CSS selector ({reason})")
     entries = data.get("rule", [])
     if not isinstance(entries, list):
         problems.append(f"{name}: rules must be [[rule]] tables")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scripts.decode import DecodeError, check_raw, detect, read_sources_table
+from scripts.decode import DecodeError, check_raw, detect, detect_html, read_sources_table
 from tests.conftest import FIXTURE_CORPUS, ROOT, add_raw_file, build, list_raw_file, read_table, run_module
 
 TRADITIONAL = "衛生工作會議講話，同志們：今天我們召開全縣衛生工作會議。"
@@ -326,3 +326,80 @@ def test_unknown_codec_and_non_boolean_are_one_line_each_with_the_row(repo):
     assert errors[0].startswith("error: raw/sources.csv line 7, column encoding: encoding 'rot13' cannot decode")
     assert errors[1].startswith("error: raw/sources.csv line 8, column encoding: unknown encoding 'klingon'")
     assert errors[2].startswith("error: raw/sources.csv line 9, column allow_replacement: 'maybe' is not a boolean")
+
+
+# --- HTML pages: declared charsets are evidence, checked against the bytes ----------------------
+
+REPORT_LINE = "同志们：今天我们召开全县卫生健康工作会议，总结去年的工作，部署今年的任务。院长张喆、副院长李珺。"
+
+
+def html_page(charset: str | None, body: str = REPORT_LINE, padding: int = 0, title: str = "卫生工作会议讲话") -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    filler = "<!--" + "x" * padding + "-->" if padding else ""
+    return (f"<!DOCTYPE html><html><head>{filler}{meta}<title>{title}</title></head>"
+            f"<body><p>{body}</p></body></html>")
+
+
+def test_gbk_bytes_under_a_gb2312_label_are_read_as_gb18030():
+    # 喆 and 珺 are GBK, not GB2312: the label means the GBK family, read as its superset.
+    detection = detect_html(html_page("gb2312").encode("gbk"))
+    assert (detection.encoding, detection.encoding_declared) == ("gb18030", "meta:gb2312")
+    assert REPORT_LINE in detection.text
+
+
+def test_a_meta_charset_the_bytes_contradict_gives_way_to_detection():
+    detection = detect_html(html_page("gb2312").encode("utf-8"))
+    assert (detection.encoding, detection.encoding_declared) == ("utf-8", "meta:gb2312")
+    assert REPORT_LINE in detection.text
+
+
+def test_the_http_charset_comes_first_and_a_wrong_one_falls_back_to_the_meta_tag():
+    data = html_page("gbk").encode("gbk")
+    detection = detect_html(data, "text/html; charset=ISO-8859-1")
+    assert (detection.encoding, detection.encoding_declared) == ("gb18030", "http:iso-8859-1 meta:gbk")
+    assert REPORT_LINE in detection.text
+
+
+def test_http_header_and_meta_disagree_and_the_bytes_decide():
+    detection = detect_html(html_page("utf-8").encode("gbk"), "text/html; charset=GBK")
+    assert detection.encoding == "gb18030" and REPORT_LINE in detection.text
+
+
+def test_a_big5_label_means_big5_hkscs():
+    text = "各位同仁：本局推動基層醫療服務，加強傳染病防控。啱啱完成的社區衛生服務中心已投入使用。"
+    detection = detect_html(html_page("big5", text, title="衛生工作會議講話").encode("big5hkscs"))
+    assert (detection.encoding, detection.encoding_declared) == ("big5hkscs", "meta:big5")
+    assert text in detection.text
+
+
+def test_a_meta_charset_past_the_first_1024_bytes_is_not_evidence():
+    detection = detect_html(html_page("gb2312", padding=1100).encode("gbk"))
+    assert detection.encoding_declared == ""
+    assert detection.encoding == "gb18030" and REPORT_LINE in detection.text
+
+
+def test_markup_and_scripts_do_not_make_a_chinese_page_western():
+    script = "<script>" + "var trackingConfiguration = {enabled: true, sampleRate: 100};\n" * 300 + "</script>"
+    data = html_page("gbk").replace("</head>", script + "</head>").encode("gbk")
+    detection = detect_html(data)
+    assert (detection.encoding, detection.language) == ("gb18030", "chinese")
+
+
+def test_a_content_type_that_is_not_one_is_reported_with_its_line(tmp_path):
+    table = tmp_path / "sources.csv"
+    table.write_text("path,site,url,retrieved,license,content_type,notes\n"
+                     "raw/a/p.html,,,,unknown,gbk,\n", encoding="utf-8")
+    rows, problems = read_sources_table(table)
+    assert problems == ["sources.csv line 2, column content_type: 'gbk' is not an HTTP Content-Type "
+                        "(write it as the server sent it: text/html; charset=gbk)"] or \
+        problems[0].endswith("column content_type: 'gbk' is not an HTTP Content-Type "
+                             "(write it as the server sent it: text/html; charset=gbk)")
+
+
+def test_decode_json_reports_what_an_html_page_declared(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(html_page("gb2312").encode("utf-8"))
+    result = run_module(ROOT, "decode", "--json", str(page))
+    assert json.loads(result.stdout) == {"path": str(page), "encoding": "utf-8", "confidence": 1.0, "bom": False,
+                                        "language": "chinese", "encoding_lines": "",
+                                        "encoding_declared": "meta:gb2312"}

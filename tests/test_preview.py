@@ -45,3 +45,13 @@ def test_preview_of_a_binary_file_says_why(tmp_path):
     page.write_bytes(b"%PDF-1.4")
     result = run_module(ROOT, "preview", str(page))
     assert result.returncode == 1 and "binary file: a PDF document" in result.stderr
+
+
+def test_preview_of_a_saved_html_page_extracts_the_article():
+    page = next(iter(sorted((FIXTURE_CORPUS.parent / "html").glob("*.html"))))
+    result = run_module(ROOT, "preview", "--json", str(page))
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    text = "\n".join(d["text"] for d in output["documents"])
+    assert "<" not in text and "&nbsp;" not in text
+    assert any(r["rule"] == "html.extract" for r in output["removals"])

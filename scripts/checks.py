@@ -8,16 +8,16 @@ flood a CI log.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import ClassVar, Iterable
 
 import attrs
 from frictionless import Check, errors
 
-from scripts import chinese, classify, decode, normalize, strip
+from scripts import chinese, classify, decode, describe, normalize, strip
 from scripts.pipeline import file_digest
-from scripts.profiles import GENERIC, compile_pattern, fold
+from scripts.profiles import GENERIC, compile_pattern, fold, pattern_set
 
 CELL_CHARS = 80
 
@@ -74,28 +74,41 @@ class ResourceCheck(Check):
 
 # --- paragraphs ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TextRule:
-    """A profile rule as validate applies it to clean text: inline rules anywhere; whole-line rules
-    on the whole paragraph and, unanchored at the start, at its end (boilerplate appended to text)."""
-    rule: strip.Rule
-    suffix: object | None  # RE2 pattern, or None
+class TextRules:
+    """A profile's rules as validate applies them to clean text: inline rules anywhere; whole-line
+    rules on the whole paragraph and, unanchored at the start, at its end (boilerplate appended to
+    text). All variants are one RE2 set, so a paragraph costs one scan per profile; only the rules
+    that hit run again, to quote what they matched."""
 
-
-def text_rules() -> dict[str, list[TextRule]]:
-    """Per profile, the rules validate checks clean text against (titles and switched-off ones aside)."""
-    by_profile: dict[str, list[TextRule]] = {}
-    for profile in strip.load_profiles().values():
-        checked = []
-        for rule in profile.rules:
+    def __init__(self, rules: list[strip.Rule]):
+        self.variants: list[tuple[strip.Rule, object]] = []
+        for rule in rules:
             if rule.pattern is None or rule.first_line or not rule.checked:
                 continue
-            suffix = None
-            if rule.where != "inline" and not rule.boundary:
-                suffix = compile_pattern(f"(?:{rule.source.removeprefix('^')})$")
-            checked.append(TextRule(rule, suffix))
-        by_profile[profile.id] = checked
-    return by_profile
+            if rule.where == "inline":
+                self.variants.append((rule, rule.pattern))
+                continue
+            self.variants.append((rule, compile_pattern(f"^(?:{rule.source})$")))
+            if not rule.boundary:
+                self.variants.append((rule, compile_pattern(f"(?:{rule.source.removeprefix('^')})$")))
+        self.set = pattern_set([pattern.pattern for _, pattern in self.variants]) if self.variants else None
+
+    def found(self, shadow: str) -> list[tuple[str, str]]:
+        """(rule id, the text it matched) for every rule that finds boilerplate in ``shadow``."""
+        hits = self.set.Match(shadow) if self.set is not None else None
+        found, seen = [], set()
+        for index in sorted(hits or ()):
+            rule, pattern = self.variants[index]
+            match = pattern.search(shadow)
+            if match is not None and rule.id not in seen:
+                seen.add(rule.id)
+                found.append((rule.id, match.group(0)))
+        return found
+
+
+def text_rules() -> dict[str, TextRules]:
+    """Per profile, the rules validate checks clean text against (titles and switched-off ones aside)."""
+    return {profile.id: TextRules(list(profile.rules)) for profile in strip.load_profiles().values()}
 
 
 FULLWIDTH_PARENS = str.maketrans("（）", "()")
@@ -118,14 +131,10 @@ class CleanParagraphs(ResourceCheck):
         converted = chinese.converter("t2s").convert(text)
         shadow = fold(converted)  # the canonical full-width punctuation folded back, as strip saw it
         site = self.sites.get(doc_id.rpartition("-")[0], "")
-        for checked in self.rules.get(GENERIC, []) + (self.rules.get(site, []) if site else []):
-            rule = checked.rule
-            if rule.where == "inline":
-                found = rule.pattern.search(shadow)
-            else:
-                found = rule.pattern.fullmatch(shadow) or (checked.suffix.search(shadow) if checked.suffix else None)
-            if found:
-                yield f"{where}: boilerplate left, rule {rule.id} matches {cut(found.group(0), 40)!r}"
+        for profile in (GENERIC, site) if site else (GENERIC,):
+            if profile in self.rules:
+                for rule_id, matched in self.rules[profile].found(shadow):
+                    yield f"{where}: boilerplate left, rule {rule_id} matches {cut(matched, 40)!r}"
         score = classify.score_line(shadow)
         if score.value >= classify.classifier().remove:
             yield (f"{where}: boilerplate left, rule {classify.RULE_ID} scores it {score.value} "
@@ -224,6 +233,94 @@ def site_profiles(sources_csv: Path) -> dict[str, str]:
         return {row["source_id"]: row["site"] for row in csv.DictReader(handle) if row.get("site")}
 
 
+# --- documents: metadata -------------------------------------------------------------------------
+
+@attrs.define(kw_only=True, repr=False)
+class DocumentMetadata(ResourceCheck):
+    """year from 1949 to the page's retrieval year (describe.LAST_YEAR when retrieved is empty,
+    never today: a build must not change with the date); region and region_code from the gazetteer;
+    every filled field has its evidence."""
+
+    type = "document-metadata"
+    resource_name: ClassVar[str] = "documents"
+    retrieved_years: dict = attrs.field(factory=dict)  # source_id -> year the page was fetched
+    names: frozenset = attrs.field(factory=lambda: frozenset(p.name for p in describe.gazetteer().values()))
+
+    def problems(self, row) -> Iterable[str]:
+        doc_id = row["doc_id"]
+        year = row["year"]
+        if year is not None:
+            latest = self.retrieved_years.get(row["source_id"]) or describe.LAST_YEAR
+            if not describe.FIRST_YEAR <= year <= latest:
+                yield f"{doc_id}: year {year} outside {describe.FIRST_YEAR}–{latest} (the page's retrieval year)"
+        places = describe.gazetteer()
+        region, code = row["region"] or "", row["region_code"] or ""
+        if region and region not in self.names:
+            yield f"{doc_id}: region {region!r} is not a name in rules/gazetteer.csv"
+        if code and (code not in places or places[code].name != region):
+            yield f"{doc_id}: region_code {code} is not {region!r} in rules/gazetteer.csv"
+        if code and not region:
+            yield f"{doc_id}: region_code {code} without a region"
+        try:
+            evidence = json.loads(row["metadata_evidence"] or "{}")
+        except json.JSONDecodeError:
+            yield f"{doc_id}: metadata_evidence is not JSON"
+            return
+        for field in ("doc_type", "year", "admin_level", "region"):
+            if row[field] not in (None, "") and field not in evidence:
+                yield f"{doc_id}: {field} {row[field]!r} has no evidence in metadata_evidence"
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+@attrs.define(kw_only=True, repr=False)
+class DuplicateClusters(ResourceCheck):
+    """Members exist in documents, no document in two clusters, one representative per cluster,
+    and it is the document the cluster is named after, at similarity 1."""
+
+    type = "duplicate-clusters"
+    resource_name: ClassVar[str] = "duplicates"
+    documents: frozenset = frozenset()
+    seen: dict = attrs.field(factory=dict)  # doc_id -> cluster_id
+    representatives: dict = attrs.field(factory=dict)  # cluster_id -> [doc_id, ...]
+
+    def problems(self, row) -> Iterable[str]:
+        doc_id, cluster = row["doc_id"], row["cluster_id"]
+        if doc_id not in self.documents:
+            yield f"{doc_id}: in cluster {cluster} but not in documents.csv"
+        if doc_id in self.seen and self.seen[doc_id] != cluster:
+            yield f"{doc_id}: in two clusters ({self.seen[doc_id]} and {cluster})"
+        self.seen[doc_id] = cluster
+        self.representatives.setdefault(cluster, [])
+        if row["representative"]:
+            self.representatives[cluster].append(doc_id)
+            if doc_id != cluster:
+                yield f"{doc_id}: representative of cluster {cluster}, which is named after another document"
+            if row["similarity"] != 1:
+                yield f"{doc_id}: representative with similarity {row['similarity']}, not 1"
+
+    def problems_at_end(self) -> Iterable[str]:
+        for cluster, representatives in sorted(self.representatives.items()):
+            if len(representatives) != 1:
+                yield f"cluster {cluster}: {len(representatives)} representatives, not 1"
+
+
+def retrieved_years(sources_csv: Path) -> dict[str, int]:
+    """source_id -> the year its page was retrieved (sources.retrieved), for pages that say."""
+    if not sources_csv.exists():
+        return {}
+    with open(sources_csv, encoding="utf-8", newline="") as handle:
+        return {row["source_id"]: int(row["retrieved"][:4]) for row in csv.DictReader(handle)
+                if row.get("retrieved", "")[:4].isdigit()}
+
+
+def document_ids(documents_csv: Path) -> frozenset:
+    if not documents_csv.exists():
+        return frozenset()
+    with open(documents_csv, encoding="utf-8", newline="") as handle:
+        return frozenset(row["doc_id"] for row in csv.DictReader(handle))
+
+
 def checklist_for(root: Path, text_checks: bool = True) -> list[Check]:
     """The checks for the package under ``root`` (paragraph counts read once, streaming); without
     ``text_checks`` (a profile is broken) the paragraphs are not matched against the profiles."""
@@ -232,4 +329,6 @@ def checklist_for(root: Path, text_checks: bool = True) -> list[Check]:
                             sites=site_profiles(clean / "sources.csv"))] if text_checks else []
     return [*text,
             DocumentCounts(counts=paragraph_counts(clean / "paragraphs.csv")),
+            DocumentMetadata(retrieved_years=retrieved_years(clean / "sources.csv")),
+            DuplicateClusters(documents=document_ids(clean / "documents.csv")),
             SourceHashes(root=str(root)), RawListing()]

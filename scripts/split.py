@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scripts import pipeline
+from scripts import describe, pipeline
 
 
 def doc_id(source_id: str, seq: int) -> str:
@@ -33,10 +33,12 @@ def split_record(record: dict) -> dict:
     documents = []
     for seq, segment in enumerate(segments, start=1):
         paragraphs = segment["paragraphs"]  # [line, text] pairs
+        title = document_title(segment, record["meta"], compilation)
+        texts = [text for _, text in paragraphs]
         documents.append({
             "doc_id": doc_id(source_id, seq),
             "seq": seq,
-            "title": document_title(segment, record["meta"], compilation),
+            "title": title,
             "collection_title": record["meta"].get("collection", ""),
             "first_line": segment["first_line"],
             "paragraphs": paragraphs,
@@ -50,6 +52,10 @@ def split_record(record: dict) -> dict:
             "script_variants": segment["script_variants"],
             "pinyin_removed": segment["pinyin_removed"],
             "placeholders": segment["placeholders"],
+            # Hashes for the duplicates stage, and what the document is (scripts/describe.py).
+            "text_sha256": describe.document_sha256(texts),
+            "paragraph_hashes": [describe.paragraph_hash(text) for text in texts],
+            **describe.describe(title, texts),
         })
     return {
         "source": record["source"],
@@ -73,13 +79,14 @@ def _document_at(documents: list[dict], line: int) -> str:
 
 
 def fingerprint() -> str:
-    return pipeline.stage_fingerprint([Path(__file__)], {})
+    return pipeline.stage_fingerprint([Path(__file__), *describe.FILES], {})
 
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
-    records = pipeline.read_jsonl(pipeline.BUILD / "normalize.jsonl")
+    records = pipeline.read_lines(pipeline.BUILD / "normalize.jsonl")  # parsed only for pages to compute
     # Splitting is cheap: a pool would cost more than it saves.
-    return pipeline.run_stage("split", split_record, records, fingerprint(), jobs or 1, force)
+    return pipeline.run_stage("split", split_record, records, fingerprint(), jobs or 1, force,
+                              input_digest=pipeline.output_digest("normalize"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,226 @@
+"""duplicates: which documents are the same text, corpus-wide (build/split.jsonl -> build/duplicates.jsonl).
+
+范文 sites republish one speech many times: under another title, with placeholders swapped (20XX,
+XX县), paragraphs dropped or reordered, another site's header. Documents are marked, never dropped:
+
+1. MinHash (datasketch, fixed seed) of each document's character shingles, on the folded text
+   (scripts/describe.fold: no spaces or punctuation, digits kept), into an LSH index; each document
+   is queried before it is inserted, so every candidate pair is seen once.
+2. Each candidate pair is verified with its exact Jaccard similarity (a second streaming pass keeps
+   the shingle sets of candidate documents only) and joins a cluster only at JACCARD_MIN or more.
+3. A cluster's representative is chosen by a fixed rule: not truncated, fewest placeholders,
+   longest, then smallest doc_id; ``cluster_id`` is the representative's doc_id, and each member
+   records its exact Jaccard ``similarity`` to the representative.
+
+It also counts, per paragraph hash, the documents and distinct sites it occurs in (a line on many
+sites is a template or boilerplate candidate): build/paragraph-repeats.jsonl, repeated ones only.
+
+Memory: one MinHash signature per document (NUM_PERM × 8 bytes), the paragraph-hash counts, and the
+shingle sets of documents in candidate pairs; pages are streamed. Same inputs, same bytes.
+package computes the same in memory when this stage's output is missing or stale (``current``).
+
+    python -m scripts.duplicates [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from datasketch import MinHash, MinHashLSH
+
+from scripts import describe, pipeline
+
+OUTPUT = pipeline.BUILD / "duplicates.jsonl"
+REPEATS = pipeline.BUILD / "paragraph-repeats.jsonl"
+KEY = pipeline.BUILD / "duplicates.key"
+SOURCE = pipeline.BUILD / "split.jsonl"
+
+# Measured with `make bench-dedup` (republications of the seeds against the other seeds, all the same
+# genre): 5, 9 and 13 all separate them at JACCARD_MIN, but 5-character shingles make unrelated
+# health-bureau texts share 4.5x more (mean Jaccard 0.0072 vs 0.0016 at 9; max 0.058 vs 0.049),
+# and 13 lets fewer true pairs pass on their own (96.9% vs 97.5%): 9 has the fewest chance
+# matches among sizes that keep every direct pass.
+SHINGLE = 9
+NUM_PERM = 128
+SEED = 1
+LSH_THRESHOLD = 0.4  # below JACCARD_MIN: LSH only proposes; exact Jaccard decides
+JACCARD_MIN = 0.5
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[str]:
+    folded = describe.fold(text)
+    if len(folded) <= size:
+        return {folded} if folded else set()
+    return {folded[i:i + size] for i in range(len(folded) - size + 1)}
+
+
+def signature(shingle_set: set[str]) -> MinHash:
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
+    return minhash
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def representative_order(doc: dict) -> tuple:
+    """The fixed rule: not truncated, fewest placeholders, longest, then smallest doc_id."""
+    return (bool(doc["truncated"]), doc["placeholders"], -doc["n_chars"], doc["doc_id"])
+
+
+def documents_of(records: Iterable[dict]) -> Iterator[tuple[dict, dict]]:
+    """(page record, document) for every document, in file order."""
+    for record in records:
+        for document in record["documents"]:
+            yield record, document
+
+
+def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
+                  threshold: float = JACCARD_MIN) -> list[dict]:
+    """Cluster members of ``documents`` (dicts with doc_id, truncated, placeholders, n_chars, text).
+
+    ``texts`` is a callable giving a fresh iterator of (doc_id, text) for the verification pass.
+    Returns [{cluster_id, doc_id, representative, similarity}], sorted by cluster_id then
+    representative first then doc_id.
+    """
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    info: dict[str, dict] = {}
+    pairs: set[tuple[str, str]] = set()
+    for doc in documents:
+        doc_id = doc["doc_id"]
+        minhash = signature(shingles(doc["text"], size))
+        for other in lsh.query(minhash):
+            pairs.add((min(other, doc_id), max(other, doc_id)))
+        lsh.insert(doc_id, minhash)
+        info[doc_id] = {key: doc[key] for key in ("doc_id", "truncated", "placeholders", "n_chars")}
+    if not pairs:
+        return []
+    wanted = {d for pair in pairs for d in pair}
+    sets = {doc_id: shingles(text, size) for doc_id, text in texts() if doc_id in wanted}
+    parent = {d: d for d in wanted}
+
+    def root(d: str) -> str:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for a, b in sorted(pairs):
+        ra, rb = root(a), root(b)
+        # A pair already joined through others needs no check: it cannot change the clusters.
+        if ra != rb and jaccard(sets[a], sets[b]) >= threshold:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for d in sorted(wanted):
+        groups.setdefault(root(d), []).append(d)
+    rows = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        rep = min(members, key=lambda d: representative_order(info[d]))
+        for d in sorted(members, key=lambda d: (d != rep, d)):
+            rows.append({"cluster_id": rep, "doc_id": d, "representative": d == rep,
+                         "similarity": round(jaccard(sets[d], sets[rep]), 4)})
+    rows.sort(key=lambda r: (r["cluster_id"], not r["representative"], r["doc_id"]))
+    return rows
+
+
+def fingerprint() -> str:
+    return pipeline.stage_fingerprint([Path(__file__), *describe.FILES],
+                                      {"datasketch": metadata.version("datasketch")})
+
+
+def input_key() -> str:
+    return pipeline.sha256_hex(fingerprint(), pipeline.file_digest(SOURCE))
+
+
+def _documents() -> Iterator[dict]:
+    for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
+        yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars")},
+               "text": "\n".join(text for _, text in document["paragraphs"])}
+
+
+def _texts() -> Iterator[tuple[str, str]]:
+    for doc in _documents():
+        yield doc["doc_id"], doc["text"]
+
+
+def paragraph_repeats() -> list[dict]:
+    """Per paragraph hash in two or more documents: how many documents and distinct sites."""
+    seen: dict[str, tuple[int, set]] = {}
+    for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
+        for digest in set(document["paragraph_hashes"]):
+            count, sites = seen.get(digest, (0, set()))
+            sites.add(record["site_key"])
+            seen[digest] = (count + 1, sites)
+    return [{"text_hash": digest, "documents": count, "sites": len(sites)}
+            for digest, (count, sites) in sorted(seen.items()) if count > 1]
+
+
+def is_current(key: str) -> bool:
+    return (KEY.exists() and OUTPUT.exists() and REPEATS.exists()
+            and KEY.read_text(encoding="utf-8").strip() == key)
+
+
+def run(force: bool = False) -> dict:
+    with pipeline.build_lock("duplicates"):
+        if not SOURCE.exists():
+            raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
+        key = input_key()
+        if not force and is_current(key):
+            return {"reused": True}
+        started = time.perf_counter()
+        rows = find_clusters(_documents(), _texts)
+        repeats = paragraph_repeats()
+        with pipeline.atomic_write(OUTPUT) as handle:
+            handle.writelines(pipeline.dump_json_line(row) for row in rows)
+        with pipeline.atomic_write(REPEATS) as handle:
+            handle.writelines(pipeline.dump_json_line(row) for row in repeats)
+        with pipeline.atomic_write(KEY) as handle:
+            handle.write(key + "\n")  # last: a key names only complete outputs
+        return {"reused": False, "members": len(rows),
+                "clusters": sum(r["representative"] for r in rows),
+                "repeated_paragraphs": len(repeats), "on_sites": sum(r["sites"] > 1 for r in repeats),
+                "seconds": time.perf_counter() - started}
+
+
+def current() -> tuple[list[dict], dict[str, tuple[int, int]]]:
+    """(cluster rows, text_hash -> (documents, sites)) for build/split.jsonl as it is now, for
+    package: read from this stage's output when it was made from this split.jsonl, else computed
+    in memory (package run without `make duplicates`, as the tests' build does), writing nothing."""
+    if is_current(input_key()):
+        rows = list(pipeline.read_jsonl(OUTPUT))
+        repeats = list(pipeline.read_jsonl(REPEATS))
+    else:
+        rows, repeats = find_clusters(_documents(), _texts), paragraph_repeats()
+    return rows, {r["text_hash"]: (r["documents"], r["sites"]) for r in repeats}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.duplicates", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--force", action="store_true", help="recompute even if the input is unchanged")
+    args = parser.parse_args(argv)
+    pipeline.handle_stop_signals()
+    try:
+        result = run(args.force)
+    except KeyboardInterrupt:
+        pipeline.exit_interrupted()
+    except OSError as error:
+        print(f"error: {pipeline.describe_os_error(error)}; build/ left as it was", file=sys.stderr)
+        sys.exit(1)
+    if result["reused"]:
+        print("duplicates: build/split.jsonl unchanged; build/duplicates.jsonl reused")
+    else:
+        print(f"duplicates: {result['clusters']} clusters of {result['members']} documents, "
+              f"{result['repeated_paragraphs']} paragraph hashes in 2+ documents, {result['on_sites']} on 2+ "
+              f"sites (template or boilerplate candidates: paragraphs.csv rows with hash_sites > 1)")
+
+
+if __name__ == "__main__":
+    main()

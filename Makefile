@@ -12,12 +12,12 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build bench-strip suggest-profile check-pr summary release publish
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build bench-strip bench-html suggest-profile check-pr summary release publish
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-all: package validate  ## Rebuild clean/ and datapackage.json from raw/, then validate them
+all: duplicates package validate report  ## Rebuild clean/, datapackage.json and report/ from raw/, and validate
 
 env: $(ENV_STAMP)  ## Create .venv from requirements.lock (every other target does this first)
 
@@ -40,6 +40,10 @@ normalize: strip  ## -> build/normalize.jsonl: Simplified Chinese, pinyin out, o
 split: normalize  ## -> build/split.jsonl: one page -> its documents
 	$(PY) -m scripts.split $(STAGE_FLAGS)
 
+.PHONY: duplicates bench-metadata bench-dedup
+duplicates: split  ## -> build/duplicates.jsonl: near and exact duplicate clusters, paragraph repeats
+	$(PY) -m scripts.duplicates
+
 package: split  ## -> clean/*.csv and datapackage.json
 	$(PY) -m scripts.package
 
@@ -60,12 +64,25 @@ bench-decode: env  ## Decode accuracy per encoding x length and MB/s, against ch
 bench-strip: env  ## Residue, body lost, titles, splits, truncation on the development set (SET=dev|heldout|all, VERBOSE=1)
 	$(PY) -m benchmarks.strip $(if $(SET),--set $(SET),) $(if $(VERBOSE),--verbose,)
 
+bench-html: env  ## Codec, residue, body lost, splits and truncation per HTML extractor on tests/fixtures/html (VERBOSE=1)
+	$(PY) -m benchmarks.html $(if $(VERBOSE),--verbose,)
+
 suggest-profile: env  ## Draft profiles/SITE.toml from that site's pages in raw/ (prints it; OUTPUT=path to write)
 	@test -n "$(SITE)" || { echo "usage: make suggest-profile SITE=name [OUTPUT=profiles/name.toml]"; exit 2; }
 	$(PY) -m scripts.suggest --site "$(SITE)" $(if $(OUTPUT),--output "$(OUTPUT)",)
 
 bench-normalize: env  ## Round-trip character differences and MB/s against bare OpenCC t2s
 	$(PY) -m benchmarks.normalize
+
+.PHONY: report db serve
+report: env  ## report/: README.md and one PNG per figure (documents per site, year, kind...; flags; encodings)
+	$(PY) -m scripts.report
+
+db: env  ## build/corpus.db: every resource with its keys, full-text search (trigram) on paragraphs and titles
+	$(PY) -m scripts.db
+
+serve: db  ## Browse and search build/corpus.db in Datasette at http://127.0.0.1:8001/ (PORT=n)
+	$(PY) -m scripts.db --serve $(if $(PORT),--port $(PORT),)
 
 check-pr: env  ## What CI runs on a pull request: forced rebuild == committed, validate, test, summary
 	$(PY) -m scripts.check_pr $(if $(BASE),--base $(BASE),)
@@ -80,6 +97,12 @@ release: validate  ## dist/<name>-VERSION/ and its zip: the package, exports, da
 publish: env  ## Publish a release: TARGET=zenodo|hf [VERSION=x.y.z] [ARGS="--sandbox --dry-run --create-pr"]
 	@test -n "$(TARGET)" || { echo "usage: make publish TARGET=zenodo|hf [VERSION=x.y.z] [ARGS=...]"; exit 2; }
 	$(PY) -m scripts.publish --target "$(TARGET)" $(if $(VERSION),--version "$(VERSION)",) $(ARGS)
+
+bench-metadata: env  ## Precision and recall of doc_type, year, admin_level, region on the gold set
+	$(PY) -m benchmarks.metadata
+
+bench-dedup: env  ## Precision/recall of duplicate pairs at shingle sizes 5, 9, 13, and documents/s
+	$(PY) -m benchmarks.dedup
 
 bench-build: env  ## MB/s and peak memory of every stage on PAGES generated pages (default 400)
 	$(PY) -m benchmarks.build $(if $(PAGES),--pages $(PAGES),)

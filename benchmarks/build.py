@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
+import os
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 from scripts.chinese import converter
 from scripts.pipeline import BUILD, ROOT
 
-STAGES = ["decode", "strip", "normalize", "split", "package", "validate"]
+STAGES = ["decode", "strip", "normalize", "split", "duplicates", "package", "validate", "report"]
 TOOLKIT = ["scripts", "profiles", "rules", "schemas"]
 
 
@@ -70,6 +71,33 @@ def run_stage(work: Path, stage: str) -> tuple[float, int]:
     return elapsed, peak_kb // 1024
 
 
+def run_all(work: Path, megabytes: float, label: str, show: bool) -> tuple[float, int]:
+    """Every stage once; (total seconds, largest peak RSS), each stage printed when ``show``."""
+    total, peak_all = 0.0, 0
+    for stage in STAGES:
+        seconds, peak = run_stage(work, stage)
+        total += seconds
+        peak_all = max(peak_all, peak)
+        if show:
+            print(f"{stage:10s} {seconds:8.2f} {megabytes / seconds:7.1f} {peak:10d}")
+    print(f"{label:10s} {total:8.2f} {megabytes / total:7.1f} {peak_all:10d}")
+    return total, peak_all
+
+
+def bare_t2s(work: Path) -> float:
+    """MB/s of OpenCC t2s alone on the same decoded text, in one process: the cost that matters."""
+    import json
+
+    with open(work / "build" / "decode.jsonl", encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle]
+    size = sum(len(text.encode("utf-8")) for text in texts) / 1e6
+    t2s = converter("t2s")
+    started = time.perf_counter()
+    for text in texts:
+        t2s.convert(text)
+    return size / (time.perf_counter() - started)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.build", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=400, help="pages to generate (default 400)")
@@ -78,12 +106,22 @@ def main(argv: list[str] | None = None) -> None:
     megabytes = make_corpus(work, args.pages) / 1e6
     print(f"corpus: {args.pages} pages, {megabytes:.1f} MB raw (seeds copied, a third re-encoded)")
     print("stage       seconds    MB/s   peak RSS (MB)")
-    total = 0.0
-    for stage in STAGES:
-        seconds, peak = run_stage(work, stage)
-        total += seconds
-        print(f"{stage:10s} {seconds:8.2f} {megabytes / seconds:7.1f} {peak:10d}")
-    print(f"{'all':10s} {total:8.2f} {megabytes / total:7.1f}")
+    full, _ = run_all(work, megabytes, "all", show=True)
+    t2s = bare_t2s(work)
+    print(f"end to end {megabytes / full:.1f} MB/s on {os.cpu_count()} cores; bare OpenCC t2s on the same text, "
+          f"one core: {t2s:.1f} MB/s (ratio {megabytes / full / t2s:.2f})")
+    noop, _ = run_all(work, megabytes, "no-op", show=False)
+    page = sorted((work / "raw").rglob("*.txt"))[len(list((work / "raw").rglob("*.txt"))) // 2]
+    with open(page, "ab") as handle:
+        handle.write("\n补充一段文字，说明工作情况。\n".encode(_encoding_of(page)))
+    one, _ = run_all(work, megabytes, "one page", show=False)
+    print(f"no-op: {noop:.2f} s; one changed page: {one:.2f} s = {one / full:.1%} of the full build")
+
+
+def _encoding_of(path: Path) -> str:
+    from scripts.decode import detect
+
+    return detect(path.read_bytes()).encoding
 
 
 if __name__ == "__main__":

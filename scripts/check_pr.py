@@ -31,11 +31,11 @@ from typing import Callable, Iterator
 
 from frictionless import FrictionlessException
 
-from scripts import decode, normalize, package, pipeline, split, strip, summary, validate
+from scripts import decode, duplicates, normalize, package, pipeline, report, split, strip, summary, validate
 from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
-COMMITTED = ["clean", "datapackage.json"]
+COMMITTED = ["clean", "datapackage.json", "report"]
 SNAPSHOT = BUILD / "check-pr" / "committed"
 SHOWN_ROWS = 20  # differing rows named per table before "and N more"
 CELL_CHARS = 60  # characters of a differing cell shown, around its first difference
@@ -59,10 +59,16 @@ def rebuild() -> list[str]:
         except strip.ProfileError as error:
             return [f"rebuild: {line}" for line in profile_problems(error)]
     try:
+        duplicates.run(force=True)
         counts = package.run()
     except SystemExit as exit_:
         return [f"rebuild: {exit_cause(exit_)}"]
     print("package: " + ", ".join(f"{counts[name]} {name}" for name in package.RESOURCES))
+    try:
+        report.main([])
+    except SystemExit as exit_:
+        if exit_.code not in (None, 0):
+            return [f"rebuild: report: {exit_cause(exit_)}"]
     return []
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import re2
 
 from scripts.pipeline import ROOT
-from scripts.profiles import compile_pattern
+from scripts.profiles import compile_pattern, pattern_set
 
 DATA = ROOT / "rules" / "boilerplate.toml"
 RULE_ID = "classifier.chrome"
@@ -38,6 +38,7 @@ class Classifier:
     cues: re.Pattern  # one alternation of every cue word, longest first
     cue_weight: dict[str, float]
     shapes: tuple[tuple[str, float, "re2._Regexp"], ...]
+    shape_set: object  # the same patterns as one RE2 set: one scan per line says which match
     features: dict[str, float]
     list_headers: re.Pattern  # a line that opens a list of links (related essays, tags, contents)
     item_max_chars: int
@@ -95,7 +96,8 @@ def load(path: Path = DATA) -> Classifier:
     # Literal words only (escaped): an alternation of literals is linear to scan.
     cues = re.compile("|".join(re.escape(word) for word in sorted(weights, key=len, reverse=True)))
     list_pattern = re.compile("|".join(re.escape(word) for word in sorted(headers, key=len, reverse=True)))
-    return Classifier(remove, suspect, cues, weights, tuple(shapes), features, list_pattern, item_max_chars)
+    shape_set = pattern_set([pattern.pattern for _, _, pattern in shapes])
+    return Classifier(remove, suspect, cues, weights, tuple(shapes), shape_set, features, list_pattern, item_max_chars)
 
 
 @lru_cache(maxsize=1)
@@ -107,6 +109,7 @@ def classifier() -> Classifier:
 class Score:
     value: float
     evidence: list[str]
+    shapes: frozenset = frozenset()  # ids of the shapes the line shows
 
     @property
     def detail(self) -> str:
@@ -115,6 +118,12 @@ class Score:
 
 def visible_length(text: str) -> int:
     return len(text) - text.count(" ") - text.count("\t")
+
+
+def shapes_of(text: str) -> frozenset:
+    model = classifier()
+    hits = model.shape_set.Match(text) if text else None
+    return frozenset(model.shapes[index][0] for index in hits or ())
 
 
 def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
@@ -129,8 +138,9 @@ def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
             seen.add(word)
             value += model.cue_weight[word]
             evidence.append(word)
-    for shape_id, weight, pattern in model.shapes:
-        if pattern.search(text):
+    shapes = shapes_of(text)
+    for shape_id, weight, _ in model.shapes:
+        if shape_id in shapes:
             value += weight
             evidence.append(f"<{shape_id}>")
     features = model.features
@@ -147,7 +157,7 @@ def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
     if repeated >= features["repeat_min_pages"]:
         value += features["repeat"]
         evidence.append(f"<on {repeated} pages of the site>")
-    return Score(round(value, 2), evidence)
+    return Score(round(value, 2), evidence, shapes)
 
 
 def is_body_like(shadow: str, score: Score) -> bool:
@@ -156,7 +166,7 @@ def is_body_like(shadow: str, score: Score) -> bool:
     if score.value >= model.suspect:
         return False
     text = shadow.strip()
-    shapes = {shape_id for shape_id, _, pattern in model.shapes if pattern.search(text)}
+    shapes = score.shapes
     if shapes & {"salutation", "closing"}:
         return True
     # A numbered line that names a document (1.卫生院院长述职报告) is a link in a list, not a heading.
@@ -168,8 +178,7 @@ def is_body_like(shadow: str, score: Score) -> bool:
 
 def names_a_document(shadow: str) -> bool:
     """Does the line end like a document's title (…工作报告, …实施方案)?"""
-    return any(shape_id == "doc_type_title" and pattern.search(shadow.strip())
-               for shape_id, _, pattern in classifier().shapes)
+    return "doc_type_title" in shapes_of(shadow.strip())
 
 
 def opens_list(shadow: str) -> bool:

@@ -393,8 +393,9 @@ def fingerprint() -> str:
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     patterns()  # build the character classes once, before any worker forks
-    records = pipeline.read_jsonl(pipeline.BUILD / "strip.jsonl")
-    return pipeline.run_stage("normalize", normalize_record, records, fingerprint(), jobs, force)
+    records = pipeline.read_lines(pipeline.BUILD / "strip.jsonl")  # parsed only for pages to compute
+    return pipeline.run_stage("normalize", normalize_record, records, fingerprint(), jobs, force,
+                              input_digest=pipeline.output_digest("strip"))
 
 
 def main(argv: list[str] | None = None) -> None:

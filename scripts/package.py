@@ -18,26 +18,28 @@ import json
 import sys
 from pathlib import Path
 
-from scripts import pipeline, strip
+from scripts import duplicates, pipeline, strip
 from scripts.pipeline import ROOT
 
 CLEAN = ROOT / "clean"
 SCHEMAS = ROOT / "schemas"
 DESCRIPTOR = ROOT / "datapackage.json"
 JOURNAL = CLEAN / ".package-commit.json"
-RESOURCES = ["sources", "documents", "paragraphs", "removals", "suspects"]
-# A corpus may have no suspect line at all; every other table has rows.
-MAY_BE_EMPTY = {"suspects"}
+RESOURCES = ["sources", "documents", "paragraphs", "removals", "suspects", "duplicates"]
+# A corpus may have no suspect line and no duplicate at all; every other table has rows.
+MAY_BE_EMPTY = {"suspects", "duplicates"}
 DESCRIPTIONS = {
     "sources": "One row per raw page: where it came from, its bytes, how it was decoded.",
     "documents": "One row per document (speech, report, plan, summary) with its quality flags.",
     "paragraphs": "The cleaned text, one row per paragraph: Simplified Chinese in one punctuation form.",
     "removals": "Every span the build removed from a page, with the rule that removed it.",
     "suspects": "Lines the line classifier found suspicious but kept, for reviewers and profile authors.",
+    "duplicates": "Documents that are the same text (exact or near: MinHash LSH, verified by exact Jaccard), "
+                  "one row per member, with each cluster's representative. Marked, never dropped.",
 }
 # Versions of the tools that shape the output: OpenCC's dictionaries change conversions, chardet
 # changes detection, frictionless the validation.
-SHAPING_TOOLS = ["opencc", "chardet", "frictionless"]
+SHAPING_TOOLS = ["opencc", "chardet", "frictionless", "google-re2", "trafilatura"]
 
 
 def schema_columns(name: str) -> list[str]:
@@ -53,7 +55,10 @@ def cell(value) -> str:
     return str(value)
 
 
-def rows_for_page(record: dict) -> dict[str, list[dict]]:
+def rows_for_page(record: dict, repeats: dict[str, tuple[int, int]] | None = None) -> dict[str, list[dict]]:
+    """The page's rows of every table; ``repeats`` (text_hash -> documents, sites) comes from the
+    duplicates stage, corpus-wide, for paragraphs found in two or more documents."""
+    repeats = repeats or {}
     source = record["source"]
     row = source["row"]
     source_id = record["source_id"]
@@ -71,6 +76,8 @@ def rows_for_page(record: dict) -> dict[str, list[dict]]:
         "collection_title": record["meta"].get("collection", ""),
         "script_original": record["script_original"], "n_documents": len(documents),
         "url": row.get("url", ""), "retrieved": row.get("retrieved", ""), "license": row.get("license", ""),
+        "encoding_declared": source.get("encoding_declared", ""),
+        "url_canonical": record["meta"].get("url_canonical", ""),
     })
     for document in documents:
         tables["documents"].append({
@@ -82,9 +89,14 @@ def rows_for_page(record: dict) -> dict[str, list[dict]]:
             "mojibake_samples": json.dumps(document["mojibake_samples"], ensure_ascii=False)
             if document["mojibake_samples"] else "",
             "script_variants": " ".join(document["script_variants"]),
+            **{key: document[key] for key in (
+                "text_sha256", "doc_type", "year", "admin_level", "region", "region_code")},
+            "metadata_evidence": json.dumps(document["metadata_evidence"], ensure_ascii=False, sort_keys=True),
         })
-        for seq, (line, text) in enumerate(document["paragraphs"], start=1):
-            tables["paragraphs"].append({"doc_id": document["doc_id"], "seq": seq, "line": line, "text": text})
+        for seq, ((line, text), digest) in enumerate(zip(document["paragraphs"], document["paragraph_hashes"]), start=1):
+            n_documents, n_sites = repeats.get(digest, (1, 1))
+            tables["paragraphs"].append({"doc_id": document["doc_id"], "seq": seq, "line": line, "text": text,
+                                         "text_hash": digest, "hash_documents": n_documents, "hash_sites": n_sites})
     for seq, removal in enumerate(record["removals"], start=1):
         tables["removals"].append({"source_id": source_id, "seq": seq, **removal})
     for suspect in record["suspects"]:
@@ -179,6 +191,8 @@ def _write_package(source: Path) -> dict[str, int]:
     counts = {name: 0 for name in RESOURCES}
     sites: set[str] = set()
     errors: list[str] = []
+    # Corpus-wide, from the duplicates stage (recomputed in memory if split changed since it ran).
+    clusters, repeats = duplicates.current()
     try:
         handles = {}
         try:
@@ -192,7 +206,7 @@ def _write_package(source: Path) -> dict[str, int]:
                     writer.writeheader()
             for record in pipeline.progress(pipeline.read_jsonl(source), "package"):
                 try:
-                    tables = rows_for_page(record)
+                    tables = rows_for_page(record, repeats)
                 except pipeline.PageError as error:
                     errors.append(f"{record['source']['path']}: {error}")
                     continue
@@ -207,6 +221,11 @@ def _write_package(source: Path) -> dict[str, int]:
                     if document["mojibake_spans"]:
                         print(f"flagged mojibake: {document['doc_id']}: "
                               + " | ".join(repr(s)[:40] for s in document["mojibake_samples"]))
+            # Not per page: the clusters are corpus-wide (build/duplicates.jsonl, sorted by cluster).
+            with pipeline.writing(final["duplicates"]):
+                for row in clusters:
+                    writers["duplicates"].writerow({key: cell(value) for key, value in row.items()})
+                    counts["duplicates"] += 1
         finally:
             for name, handle in handles.items():
                 with pipeline.writing(final[name]):

@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -85,8 +86,89 @@ def read_jsonl(path: Path) -> Iterator[dict]:
             yield json.loads(line)
 
 
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def dump_json_line(record: dict) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    """One record per line, ``source_id`` and ``key`` first: a reader that only needs to know which
+    page and which version a line holds (to reuse it) need not parse the page."""
+    if "source_id" not in record or "key" not in record:
+        return _dumps(record) + "\n"
+    body = _dumps({k: v for k, v in record.items() if k not in ("source_id", "key")})
+    head = f'{{"source_id":{_dumps(record["source_id"])},"key":{_dumps(record["key"])}'
+    return head + ("}" if body == "{}" else "," + body[1:]) + "\n"
+
+
+_HEAD = re.compile(r'\{"source_id":("(?:[^"\\]|\\.)*"),"key":"([0-9a-f]*)"')
+
+
+@dataclass(frozen=True)
+class Line:
+    """A record as a stage wrote it, read only as far as the driver needs: its page and its key.
+    A reused page is copied as this text; only a page to compute is parsed."""
+    source_id: str
+    key: str
+    text: str
+
+    def load(self) -> dict:
+        return json.loads(self.text)
+
+
+def read_lines(path: Path) -> Iterator[Line]:
+    with open(path, encoding="utf-8") as handle:
+        for text in handle:
+            head = _HEAD.match(text)
+            if head is None:  # written before source_id and key came first
+                record = json.loads(text)
+                yield Line(record["source_id"], record["key"], dump_json_line(record))
+            else:
+                yield Line(json.loads(head.group(1)), head.group(2), text)
+
+
+# --- Stage stamps: nothing changed, nothing done ---------------------------------------------------
+
+def stamp_path(name: str) -> Path:
+    return BUILD / f"{name}.stamp.json"
+
+
+def read_stamp(name: str) -> dict | None:
+    try:
+        return json.loads(stamp_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def output_digest(name: str) -> str | None:
+    """The content hash of a stage's last complete output, as its stamp records it: what the next
+    stage keys its own stamp on, without reading the file."""
+    stamp = read_stamp(name)
+    return stamp.get("output") if stamp else None
+
+
+def current_stamp(name: str, input_digest: str | None, fingerprint: str, output: Path | None = None) -> dict | None:
+    """The stamp of the stage's last run if it was for these inputs and this fingerprint and its
+    output is still there: then there is nothing to do."""
+    if input_digest is None:
+        return None
+    stamp = read_stamp(name)
+    output = output or BUILD / f"{name}.jsonl"
+    if stamp and stamp.get("input") == input_digest and stamp.get("fingerprint") == fingerprint \
+            and output.exists():
+        return stamp
+    return None
+
+
+def write_stamp(name: str, input_digest: str | None, fingerprint: str, output: Path | None = None,
+                **facts) -> None:
+    """Record what a successful run was for, and the hash of what it wrote."""
+    if input_digest is None:
+        stamp_path(name).unlink(missing_ok=True)
+        return
+    output = output or BUILD / f"{name}.jsonl"
+    stamp = {"input": input_digest, "fingerprint": fingerprint, "output": file_digest(output), **facts}
+    with atomic_write(stamp_path(name)) as handle:
+        json.dump(stamp, handle, sort_keys=True)
 
 
 def display(path: Path | str) -> str:
@@ -359,20 +441,16 @@ class _Applier:
         return _apply(self.transform, record)
 
 
-def _previous_outputs(path: Path) -> Iterator[dict]:
-    if path.exists():
-        yield from read_jsonl(path)
-
-
 def run_stage(
     name: str,
     transform: Callable[[dict], dict],
-    records: Iterable[dict],
+    records: Iterable[dict | Line],
     fingerprint: str,
     jobs: int | None = None,
     force: bool = False,
     total: int | None = None,
     known_errors: list[str] | None = None,
+    input_digest: str | None = None,
 ) -> StageReport:
     """Run ``transform`` over every input record and write ``build/<name>.jsonl``.
 
@@ -381,64 +459,89 @@ def run_stage(
     printed (one line per page) and the previous output stays in place. ``known_errors`` are
     problems found before the stage ran (a file missing from raw/, say): the pages are still all
     tried, so the user sees every problem at once. It holds the build lock throughout.
+
+    ``input_digest`` is the content hash of everything the stage reads (the previous stage's output
+    hash, or the raw bytes): when it and the fingerprint are those of the last successful run, the
+    stage does nothing at all, before reading a page. Records may be dicts or ``Line``s; a ``Line``
+    is parsed only if its page must be computed.
     """
     with build_lock(name):
-        return _run_stage(name, transform, records, fingerprint, jobs, force, total, known_errors)
+        if not force and not known_errors:
+            stamp = current_stamp(name, input_digest, fingerprint)
+            if stamp is not None:
+                pages = stamp.get("pages", 0)
+                return StageReport(name, pages=pages, cached=pages)
+        report = _run_stage(name, transform, records, fingerprint, jobs, force, total, known_errors)
+        write_stamp(name, input_digest, fingerprint, pages=report.pages)
+        return report
+
+
+@dataclass
+class _Planned:
+    source_id: str
+    key: str
+    payload: dict | Line
+
+    def record(self) -> dict:
+        record = self.payload.load() if isinstance(self.payload, Line) else dict(self.payload)
+        record["key"] = self.key
+        return record
 
 
 def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_errors) -> StageReport:
     output = BUILD / f"{name}.jsonl"
     report = StageReport(name, errors=list(known_errors or []))
-    previous = _previous_outputs(output) if not force else iter(())
+    previous = read_lines(output) if output.exists() and not force else iter(())
     old = next(previous, None)
 
-    def keyed(record: dict) -> dict:
-        record = dict(record)
-        record["key"] = sha256_hex(fingerprint, record["key"])
-        return record
+    def keyed(record: dict | Line) -> _Planned:
+        if isinstance(record, Line):
+            return _Planned(record.source_id, sha256_hex(fingerprint, record.key), record)
+        return _Planned(record["source_id"], sha256_hex(fingerprint, record["key"]), record)
 
-    def plan() -> Iterator[tuple[dict, dict | None]]:
+    def plan() -> Iterator[tuple[_Planned, Line | None]]:
         """Pair each input with its reusable previous output (or None), streaming."""
         nonlocal old
         for record in records:
-            record = keyed(record)
-            while old is not None and old["source_id"] < record["source_id"]:
+            planned = keyed(record)
+            while old is not None and old.source_id < planned.source_id:
                 old = next(previous, None)
-            reuse = old if old is not None and old["source_id"] == record["source_id"] else None
-            if reuse is not None and reuse["key"] != record["key"]:
+            reuse = old if old is not None and old.source_id == planned.source_id else None
+            if reuse is not None and reuse.key != planned.key:
                 reuse = None
-            yield record, reuse
+            yield planned, reuse
 
     jobs = jobs or os.cpu_count() or 1
     with atomic_write(output) as out, _Computer(transform, jobs) as compute:
         pending: list[dict] = []
-        ordered: list[tuple[dict, dict | None]] = []
+        ordered: list[tuple[_Planned, Line | None]] = []
 
         def flush() -> None:
             """Compute the pending pages (in a pool if there are many) and write in order."""
             results = compute(pending)
-            for record, reuse in ordered:
+            for planned, reuse in ordered:
                 if reuse is not None:
-                    result, error = reuse, None
-                else:
-                    result, error = next(results)
+                    if not report.errors:
+                        out.write(reuse.text)  # the same key: the same bytes, never parsed
+                    continue
+                result, error = next(results)
                 if error is not None:
                     report.errors.append(error)
                 elif not report.errors:
-                    result["key"] = record["key"]
-                    result["source_id"] = record["source_id"]
+                    result["key"] = planned.key
+                    result["source_id"] = planned.source_id
                     out.write(dump_json_line(result))
             pending.clear()
             ordered.clear()
 
-        for record, reuse in progress(plan(), name, total):
+        for planned, reuse in progress(plan(), name, total):
             report.pages += 1
             if reuse is not None:
                 report.cached += 1
             else:
                 report.computed += 1
-                pending.append(record)
-            ordered.append((record, reuse))
+                pending.append(planned.record())
+            ordered.append((planned, reuse))
             # Bounded batches keep memory flat however large the corpus is.
             if len(pending) >= BATCH_PAGES or len(ordered) >= 16 * BATCH_PAGES:
                 flush()

@@ -5,7 +5,9 @@
 writes ``dist/<name>-<version>/`` and ``dist/<name>-<version>.zip``: datapackage.json (version set,
 paths relative), clean/, the schemas it uses, a README.md data card (with a Hugging Face dataset
 card header), LICENSE, CITATION.cff, documents.parquet and documents.jsonl (one row per document,
-its full text joined from paragraphs) and SHA256SUMS. The version is written back to the
+its full text joined from paragraphs), report/ (the figures of `make report`, drawn from the released
+tables; the data card embeds the main ones), corpus.db (`make db`: SQLite with full-text search) and
+SHA256SUMS. The version is written back to the
 repository's datapackage.json. The same inputs and version give the same bytes: no build times, the
 zip's entries are sorted and dated 1980-01-01.
 """
@@ -25,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from scripts import db, report
 from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
 from scripts.pipeline import ROOT, atomic_write, file_digest
 
@@ -71,13 +74,26 @@ PARQUET_SCHEMA = pa.schema([
 ])
 
 
-def write_exports(clean: Path, target: Path, batch_rows: int = 2000) -> int:
-    """documents.jsonl and documents.parquet, streamed in batches (memory stays flat)."""
+def duplicate_members(clean: Path) -> frozenset:
+    """Documents in a duplicates cluster that are not its representative."""
+    path = clean / "duplicates.csv"
+    if not path.exists():
+        return frozenset()
+    return frozenset(row["doc_id"] for row in read_csv(path) if row["representative"] != "true")
+
+
+def write_exports(clean: Path, target: Path, batch_rows: int = 2000, stem: str = "documents",
+                  unique: bool = False) -> int:
+    """<stem>.jsonl and <stem>.parquet, streamed in batches (memory stays flat); with ``unique``,
+    only each duplicates cluster's representative (and every document in no cluster)."""
     count = 0
-    with open(target / "documents.jsonl", "w", encoding="utf-8", newline="\n") as jsonl, \
-            pq.ParquetWriter(target / "documents.parquet", PARQUET_SCHEMA, compression="zstd") as parquet:
+    skip = duplicate_members(clean) if unique else frozenset()
+    with open(target / f"{stem}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl, \
+            pq.ParquetWriter(target / f"{stem}.parquet", PARQUET_SCHEMA, compression="zstd") as parquet:
         batch: list[dict] = []
         for document in documents_with_text(clean):
+            if document["doc_id"] in skip:
+                continue
             jsonl.write(json.dumps(document, ensure_ascii=False, sort_keys=False) + "\n")
             batch.append(document)
             count += 1
@@ -118,14 +134,29 @@ def field_table(name: str) -> list[str]:
     return lines
 
 
-def data_card(package: dict, stats: dict[str, int]) -> str:
+# Figures of report/ the data card shows, in this order, when they were drawn.
+CARD_FIGURES = ["documents_per_site", "documents_per_year", "documents_per_kind", "documents_per_province",
+                "length_per_site", "flags_per_site"]
+
+
+def card_figures(report_readme: str) -> list[str]:
+    """The data card's figures: the main ones report/README.md embeds, as Markdown image lines."""
+    images = {line.split("](")[1].rstrip(")"): line for line in report_readme.splitlines() if line.startswith("![")}
+    return [images[f"{name}.png"].replace("](", "](report/", 1) for name in CARD_FIGURES if f"{name}.png" in images]
+
+
+def data_card(package: dict, stats: dict[str, int], figures: list[str] = ()) -> str:
     header = {
         "license": "odc-by",
         "language": ["zh"],
         "pretty_name": package["title"],
         "size_categories": [size_category(stats["documents"])],
         "tags": ["chinese", "government", "public-health", "speeches", "reports"],
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "documents.parquet"}]}],
+        # all: every document; unique: one per duplicates cluster (its representative) and the rest.
+        "configs": [
+            {"config_name": "all", "data_files": [{"split": "train", "path": "documents.parquet"}], "default": True},
+            {"config_name": "unique", "data_files": [{"split": "train", "path": "documents-unique.parquet"}]},
+        ],
     }
     name_version = f"{package['name']}-{package['version']}"
     lines = [
@@ -137,17 +168,23 @@ def data_card(package: dict, stats: dict[str, int]) -> str:
         f"{stats['paragraphs']} paragraphs; {stats['removals']} spans removed as boilerplate, each recorded.", "",
         "| file | what |", "|---|---|",
         "| `documents.parquet`, `documents.jsonl` | one row per document with its full text (paragraphs joined by newlines) |",
+        "| `documents-unique.parquet`, `documents-unique.jsonl` | the same, one document per duplicates cluster (its representative; `clean/duplicates.csv`) |",
         "| `clean/sources.csv` | one row per raw page: where it came from, its bytes, how it was decoded |",
         "| `clean/documents.csv` | one row per document, with its quality flags |",
         "| `clean/paragraphs.csv` | the cleaned text, one row per paragraph |",
         "| `clean/removals.csv` | every span removed from a page, with the rule that removed it |",
         "| `datapackage.json`, `schemas/` | the Frictionless Data Package and its Table Schemas |",
+        "| `report/` | figures of the corpus (`report/README.md`), drawn from these tables |",
+        "| `corpus.db` | SQLite: every table with its keys, full-text search (FTS5 trigram) on paragraphs and "
+        "titles; `datasette corpus.db` to browse it |",
         "| `SHA256SUMS` | checksums of every file here (`sha256sum -c SHA256SUMS`) |", "",
         "```python",
         "import pandas as pd",
         f'documents = pd.read_parquet("{name_version}/documents.parquet")',
         "# or: datasets.load_dataset(\"parquet\", data_files=\"documents.parquet\")",
         "```", "",
+        *(["## Figures", "", *[line + "\n" for line in figures],
+           "Every figure, with what it shows: `report/README.md`.", ""] if figures else []),
         "## Where the pages come from", "",
         "Template-essay (范文) web sites that republish local government texts: "
         + "; ".join(source["title"] for source in package.get("sources", [])) + ". "
@@ -228,7 +265,12 @@ def release(version: str) -> tuple[Path, Path]:
         shutil.copyfile(ROOT / resource["schema"], staging / resource["schema"])
     (staging / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_exports(CLEAN, staging)
-    (staging / "README.md").write_text(data_card(package, statistics(CLEAN)), encoding="utf-8")
+    write_exports(CLEAN, staging, stem="documents-unique", unique=True)
+    # Drawn and loaded from the staged package itself: what ships describes exactly what ships.
+    files, _ = report.write_report(staging / "datapackage.json", staging / "report")
+    db.build(staging / "datapackage.json", staging / "corpus.db")
+    figures = card_figures(files["README.md"].decode("utf-8"))
+    (staging / "README.md").write_text(data_card(package, statistics(CLEAN), figures), encoding="utf-8")
     shutil.copyfile(ROOT / "LICENSE", staging / "LICENSE")
     (staging / "CITATION.cff").write_text(citation(version), encoding="utf-8")
     sums = [f"{file_digest(path)}  {path.relative_to(staging).as_posix()}"

@@ -33,10 +33,10 @@ from urllib.parse import urlsplit
 
 import re2
 
-from scripts import classify, pipeline
+from scripts import classify, extract, pipeline
 from scripts.pipeline import ROOT, PageError
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
-                              compile_pattern, fold, load_profiles, make_shadow, title_key)
+                              compile_pattern, fold, load_profiles, make_shadow, pattern_set, title_key)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
@@ -83,13 +83,7 @@ class RuleSet:
 
     @staticmethod
     def _set(sources: list[str]):
-        if not sources:
-            return None
-        rule_set = re2.Set.SearchSet(re2.Options())
-        for source in sources:
-            rule_set.Add(source)
-        rule_set.Compile()
-        return rule_set
+        return pattern_set(sources) if sources else None
 
     def whole_matches(self, text: str) -> list[tuple[Rule, object]]:
         """(rule, match) for every whole-line rule that matches ``text``, in rule order."""
@@ -410,7 +404,7 @@ def _disjoint(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 
 def _visible(text: str) -> int:
-    return sum(1 for char in text if not char.isspace())
+    return len("".join(text.split()))  # split() drops every kind of whitespace, in C
 
 
 def strip_record(record: dict) -> dict:
@@ -418,9 +412,22 @@ def strip_record(record: dict) -> dict:
     profiles = load_profiles()
     source = record["source"]
     text = record["text"]
+    extraction = None
+    if source.get("format") == "html":
+        # The article first (scripts/extract.py): strip then works on its lines like any text page,
+        # and what the extractor left out is already a removal each.
+        named = profiles.get(source["row"].get("site", ""))
+        selectors = named.drop_selectors if named is not None and named.id != GENERIC else ()
+        extraction = extract.extract_page(text, selectors)
+        profile = choose_profile(source["row"].get("site", ""), extraction.text, profiles)
+        if profile is not None and profile.drop_selectors != selectors:
+            extraction = extract.extract_page(text, profile.drop_selectors)
+        text = extraction.text
     profile = choose_profile(source["row"].get("site", ""), text, profiles)
     rules = rule_set(profile.id if profile else "")
     repeats = {int(index): count for index, count in record.get("repeats", {}).items()}
+    if extraction is not None:
+        repeats = {}  # counted on the page's markup lines, which are not the extracted lines
     page = strip_page(text, rules, repeats)
 
     removals = []
@@ -447,9 +454,20 @@ def strip_record(record: dict) -> dict:
     segments = _segments(page, kept_lines, removals)
     removals.sort(key=lambda r: (r["line"], r["column"]))
     _guard(text, removals, profile, profiles[GENERIC])
-    _truncations(segments, removals, rules)
+    if extraction is not None:
+        # After the guard: the extractor's choices are its own, each recorded; a paywall notice it
+        # left out still flags the document it cut.
+        removals = sorted(extraction.removals + removals, key=lambda r: (r["line"], r["column"]))
+        # A paywall notice follows the text it cuts; the site menu's 开通会员 above the article does not.
+        start = segments[0]["lines"][0][0] if segments else 1
+        _truncations(segments, [r for r in removals if r["rule"] != extract.RULE_ID or r["line"] > start], rules)
+    else:
+        _truncations(segments, removals, rules)
 
     meta = dict(page.meta)
+    if extraction is not None:
+        for key, value in extraction.meta.items():
+            meta.setdefault(key, value)  # what the text states wins; the markup fills the gaps
     published = meta.get("published")
     if published:
         meta["published"] = _iso_date(published)
@@ -604,17 +622,23 @@ def count_repeats(records) -> dict[bytes, int]:
 
 def fingerprint() -> str:
     files = [Path(__file__), ROOT / "scripts" / "chinese.py", ROOT / "scripts" / "profiles.py",
-             ROOT / "scripts" / "classify.py", classify.DATA, *sorted(PROFILES.glob("*.toml"))]
-    return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2"))
+             ROOT / "scripts" / "classify.py", ROOT / "scripts" / "extract.py", classify.DATA, *sorted(PROFILES.glob("*.toml"))]
+    return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2", "trafilatura", "lxml"))
 
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     load_profiles()  # a broken profile fails here, once, with every problem listed
     classify.classifier()
     decoded = pipeline.BUILD / "decode.jsonl"
+    input_digest, stage_fingerprint = pipeline.output_digest("decode"), fingerprint()
+    if not force and pipeline.current_stamp("strip", input_digest, stage_fingerprint):
+        # Nothing changed: not even the repetition count reads a page.
+        return pipeline.run_stage("strip", strip_record, (), stage_fingerprint, jobs, force,
+                                  input_digest=input_digest)
     counts = count_repeats(pipeline.read_jsonl(decoded))
     records = pipeline.read_jsonl(decoded)
-    return pipeline.run_stage("strip", strip_record, _as_input(records, counts), fingerprint(), jobs, force)
+    return pipeline.run_stage("strip", strip_record, _as_input(records, counts), stage_fingerprint, jobs, force,
+                              input_digest=input_digest)
 
 
 def _as_input(records, counts: dict[bytes, int]):

@@ -211,13 +211,70 @@ def summarize(base: str, clean: Path = CLEAN) -> str:
             if now[flag] and not then[flag]:
                 flagged.append(f"`{doc_id}` {now['title']}: {flag}")
     sections.append((f"Newly flagged documents: {len(flagged)}", flagged))
+    sections.append(duplicates_of_existing(added, new_documents, clean))
     errors = validation_errors()
     sections.append((f"Validation errors: {len(errors)}", errors))
     for title, items in sections:
         lines += ["", f"**{title}**"]
         if items:
             lines += [""] + listing(items)
+    lines += report_section(base, old_documents, new_documents, old_sources, new_sources)
     return "\n".join(lines) + "\n"
+
+
+REPORT_DIR = ROOT / "report"
+
+
+def site_of_documents(documents_: dict[str, dict], sources: dict[str, dict]) -> Counter:
+    """Documents per site (site_key, else site): a doc_id starts with its source_id."""
+    sites: Counter = Counter()
+    for doc_id in documents_:
+        row = sources.get(doc_id.rpartition("-")[0], {})
+        sites[row.get("site_key") or row.get("site") or "(unknown)"] += 1
+    return sites
+
+
+def report_section(base: str, old_documents: dict, new_documents: dict, old_sources: dict,
+                   new_sources: dict) -> list[str]:
+    """Figures of report/ that differ from the base's (linked, so a reviewer sees the change) and
+    documents per site before -> after."""
+    changed = []
+    for path in sorted(REPORT_DIR.glob("*.png")):
+        shown = subprocess.run(["git", "show", f"{base}:report/{path.name}"], cwd=ROOT, capture_output=True)
+        if shown.returncode != 0 or shown.stdout != path.read_bytes():
+            changed.append(path.name)
+    prefix = "report/"
+    if os.environ.get("GITHUB_REPOSITORY") and os.environ.get("GITHUB_SHA"):  # a link that works in CI's summary
+        prefix = (f"{os.environ.get('GITHUB_SERVER_URL', 'https://github.com')}/{os.environ['GITHUB_REPOSITORY']}"
+                  f"/blob/{os.environ['GITHUB_SHA']}/report/")
+    lines = ["", f"**Figures changed: {len(changed)}** (all of them in `report/README.md`)"]
+    if changed:
+        lines += [""] + listing([f"[{name}]({prefix}{name})" for name in changed])
+    before, after = site_of_documents(old_documents, old_sources), site_of_documents(new_documents, new_sources)
+    added = site_of_documents({d: 0 for d in new_documents if d not in old_documents}, new_sources)
+    lines += ["", "**Documents per site**", "", "| site | before | after | added |", "|---|---:|---:|---:|"]
+    for site in sorted(set(before) | set(after), key=lambda s: (-added[s], s)):
+        lines.append(f"| {site} | {before[site]} | {after[site]} | {added[site]} |")
+    return lines
+
+
+def duplicates_of_existing(added: list[str], new_documents: dict, clean: Path) -> tuple[str, list[str]]:
+    """Added documents in a duplicates cluster with a document that was already there: a
+    republication the corpus already holds (marked, not dropped)."""
+    clusters: dict[str, list[dict]] = {}
+    for row in current_rows("duplicates", clean):
+        clusters.setdefault(row["cluster_id"], []).append(row)
+    added_set, items = set(added), []
+    for members in clusters.values():
+        existing = [m for m in members if m["doc_id"] not in added_set]
+        representative = next((m["doc_id"] for m in members if m["representative"] == "true"), "")
+        for member in members:
+            if member["doc_id"] in added_set and existing:
+                others = ", ".join(f"`{m['doc_id']}`" for m in existing)
+                items.append(f"`{member['doc_id']}` {new_documents.get(member['doc_id'], {}).get('title', '')}: "
+                             f"duplicate of {others} (similarity {member['similarity']} to representative "
+                             f"`{representative}`)")
+    return f"New documents that duplicate existing ones: {len(items)}", sorted(items)
 
 
 def default_base() -> str:

@@ -5,7 +5,12 @@ checks of scripts/checks.py added, and then checks that it really read data: fri
 ``.yml`` descriptor is treated as a plain file), so every expected resource must have been read as a
 table with at least one row. The JSON report goes to build/validation-report.json.
 
-    python -m scripts.validate
+    python -m scripts.validate [--force]
+
+Nothing changed, nothing done: the content hashes of everything validation reads (the descriptor and
+the tables it names, raw/ and raw/sources.csv, the schemas, profiles and rule files, the code) are
+recorded after a successful run; when they are the same, validation is not run again (``--force``
+runs it anyway). frictionless is imported only when there is something to validate.
 """
 
 from __future__ import annotations
@@ -14,10 +19,9 @@ import argparse
 import json
 import sys
 
-from frictionless import Checklist, Package, Resource
+from pathlib import Path
 
 from scripts import classify, package, pipeline, profiles
-from scripts.checks import RawListing, checklist_for
 from scripts.package import DESCRIPTOR, MAY_BE_EMPTY, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
@@ -32,6 +36,10 @@ def _cut(text: str) -> str:
 def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES),
                   text_checks: bool = True) -> tuple[list[str], list[str], dict]:
     """(problems, summary lines, frictionless report as a dict)."""
+    from frictionless import Checklist, Package
+
+    from scripts.checks import checklist_for
+
     problems: list[str] = []
     if not descriptor.exists():
         return [f"{descriptor.name}: missing; run `make all`"], [], {}
@@ -61,6 +69,11 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES),
 
 
 def check_raw_sources() -> tuple[list[str], dict]:
+    from frictionless import Checklist, Resource
+
+    from scripts.checks import RawListing
+
+
     resource = Resource("raw/sources.csv", name="raw-sources", schema="schemas/raw-sources.schema.json",
                         basepath=str(ROOT))
     report = resource.validate(checklist=Checklist(checks=[RawListing()]))
@@ -82,10 +95,53 @@ def check_profiles() -> list[str]:
     return problems
 
 
-def run() -> int:
+CODE = ["validate.py", "checks.py", "decode.py", "profiles.py", "classify.py", "chinese.py", "normalize.py",
+        "strip.py", "package.py", "pipeline.py"]
+
+
+def fingerprint() -> str:
+    files = [ROOT / "scripts" / name for name in CODE]
+    files += sorted((ROOT / "schemas").glob("*.json")) + sorted((ROOT / "profiles").glob("*.toml"))
+    files += sorted((ROOT / "rules").glob("*.toml"))
+    return pipeline.stage_fingerprint([f for f in files if f.exists()],
+                                      pipeline.library_versions("frictionless", "opencc", "google-re2"))
+
+
+def inputs_digest() -> str | None:
+    """The content hash of what validation reads: the descriptor, every file it names, and raw/ with
+    raw/sources.csv (every file hashed; no file times)."""
+    if not DESCRIPTOR.exists():
+        return None
+    descriptor = json.loads(DESCRIPTOR.read_text(encoding="utf-8"))
+    named = []
+    for resource in descriptor.get("resources", []):
+        paths = resource.get("path", [])
+        named += [paths] if isinstance(paths, str) else list(paths)
+    raw = sorted(path for path in (ROOT / "raw").rglob("*") if path.is_file() or path.is_symlink())
+    parts = [DESCRIPTOR.read_bytes()]
+    for path in [ROOT / name for name in named] + raw:
+        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+        try:
+            digest = "symlink" if path.is_symlink() else pipeline.file_digest(path)
+        except OSError as error:
+            digest = f"unreadable: {error.strerror}"
+        parts += [rel, digest]
+    return pipeline.sha256_hex(*parts)
+
+
+def run(force: bool = False) -> int:
     with pipeline.build_lock("validate"):
         package.recover()  # a package a kill interrupted is completed before it is judged
-        return _run()
+        digest, stage_fingerprint = inputs_digest(), fingerprint()
+        if not force and pipeline.current_stamp("validate", digest, stage_fingerprint, output=DESCRIPTOR):
+            print("validate: nothing changed since the last successful validation (--force to run it again)")
+            return 0
+        code = _run()
+        if code == 0:
+            pipeline.write_stamp("validate", digest, stage_fingerprint, output=DESCRIPTOR)
+        else:
+            pipeline.stamp_path("validate").unlink(missing_ok=True)
+        return code
 
 
 def _run() -> int:
@@ -111,8 +167,9 @@ def _run() -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.validate", description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
-    sys.exit(run())
+    parser.add_argument("--force", action="store_true", help="validate even if nothing changed")
+    args = parser.parse_args(argv)
+    sys.exit(run(args.force))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 # Five small pages cut from the seeds, one per seed site: the corpus every `repo` starts with.
 FIXTURE_CORPUS = FIXTURES / "corpus"
-STAGES = ["decode", "strip", "normalize", "split", "package"]
+STAGES = ["decode", "strip", "normalize", "split", "duplicates", "package", "report"]
 TOOLKIT = ["scripts", "profiles", "rules", "schemas"]
 TOOLKIT_FILES = ["LICENSE", "CITATION.cff"]
 
@@ -63,7 +63,7 @@ def build(repo: Path, *args: str) -> subprocess.CompletedProcess:
     """Run every stage in order like `make all`, stopping at the first that fails."""
     result = None
     for stage in STAGES:
-        result = run_module(repo, stage, *(args if stage != "package" else ()))
+        result = run_module(repo, stage, *(args if stage not in ("package", "report") else ()))
         if result.returncode != 0:
             return result
     return result

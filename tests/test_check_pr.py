@@ -69,7 +69,9 @@ def test_raw_change_without_rebuild_names_the_stale_files(repo):
     commit(repo, "raw edited, not rebuilt")
     lines = problems(rebuild_and_compare(repo))
     stale = sorted(line.split(":")[0] for line in lines)
-    assert stale == ["clean/documents.csv", "clean/paragraphs.csv", "clean/sources.csv", "datapackage.json"], lines
+    tables = [name for name in stale if not name.startswith("report/")]  # figures of the longer page change too
+    assert tables == ["clean/documents.csv", "clean/paragraphs.csv", "clean/sources.csv", "datapackage.json"], lines
+    assert "report/README.md" in stale
     assert all("differs from the committed version after a full rebuild" in line for line in lines)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.package import RESOURCES as PACKAGED
+from scripts.package import SHAPING_TOOLS, RESOURCES as PACKAGED
 from tests.conftest import add_raw_file, build, read_table, run_module
 
 CORE = ["sources", "documents", "paragraphs", "removals"]
@@ -39,7 +39,8 @@ def test_descriptor_records_the_tools_that_shape_the_output(repo):
     from importlib import metadata
 
     tools = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))["x_build"]["tools"]
-    assert tools == {name: metadata.version(name) for name in ("opencc", "chardet", "frictionless")}
+    assert tools == {name: metadata.version(name) for name in SHAPING_TOOLS}
+    assert {"opencc", "chardet", "frictionless", "google-re2", "trafilatura"} <= set(tools)
 
 
 def test_tables_have_exactly_their_schema_columns(repo):

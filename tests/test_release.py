@@ -27,9 +27,12 @@ def released(repo):
 def test_release_folder_holds_the_package_and_its_companions(released):
     folder = released / "dist" / NAME
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    figures = [name for name in names if name.startswith("report/")]
     tables = [f"clean/{name}.csv" for name in RESOURCES] + [f"schemas/{name}.schema.json" for name in RESOURCES]
+    assert "report/README.md" in figures and any(name.endswith(".png") for name in figures)
     assert names == sorted(["CITATION.cff", "LICENSE", "README.md", "SHA256SUMS", "datapackage.json",
-                            "documents.jsonl", "documents.parquet", *tables])
+                                        "documents.jsonl", "documents.parquet", "documents-unique.jsonl",
+                                        "documents-unique.parquet", "corpus.db", *tables, *figures])
     assert json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.0"
     assert "version: 0.1.0" in (folder / "CITATION.cff").read_text(encoding="utf-8")
 
@@ -37,7 +40,8 @@ def test_release_folder_holds_the_package_and_its_companions(released):
 def test_sha256sums_match_every_file(released):
     folder = released / "dist" / NAME
     lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 6 + 2 * len(RESOURCES)  # every file but SHA256SUMS itself
+    files = [p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"]
+    assert len(lines) == len(files)  # every file but SHA256SUMS itself
     for line in lines:
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name

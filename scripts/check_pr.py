@@ -65,7 +65,7 @@ def rebuild() -> list[str]:
         return [f"rebuild: {exit_cause(exit_)}"]
     print("package: " + ", ".join(f"{counts[name]} {name}" for name in package.RESOURCES))
     try:
-        report.main([])
+        report.main(["--force"])
     except SystemExit as exit_:
         if exit_.code not in (None, 0):
             return [f"rebuild: report: {exit_cause(exit_)}"]

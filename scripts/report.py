@@ -469,10 +469,21 @@ def write_report(descriptor: Path = package.DESCRIPTOR, output: Path = OUTPUT) -
     return files, changed
 
 
+def _figure_digests(output: Path) -> dict[str, str]:
+    return {path.name: pipeline.file_digest(path) for path in sorted(output.glob("*.png"))}
+
+
+def _figures_intact(output: Path) -> bool:
+    """The figures are those the last run drew (a hand edit or a deleted file is drawn again)."""
+    stamp = pipeline.read_stamp("report") or {}
+    return stamp.get("figures") == _figure_digests(output)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--package", type=Path, default=package.DESCRIPTOR, help="datapackage.json to report on")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="folder to write (default: report/)")
+    parser.add_argument("--force", action="store_true", help="draw again even if the package did not change")
     args = parser.parse_args(argv)
     pipeline.handle_stop_signals()
     started = time.perf_counter()
@@ -482,7 +493,18 @@ def main(argv: list[str] | None = None) -> None:
                 package.recover()  # a package interrupted mid-commit is completed before it is read
             if not args.package.exists():
                 raise SystemExit(f"error: {pipeline.display(args.package)} is missing; run `make all` first")
+            # The descriptor records every table's hash: the same descriptor bytes, the same figures.
+            digest = pipeline.sha256_hex(args.package.read_bytes(), str(args.output.resolve()))
+            stage_fingerprint = pipeline.stage_fingerprint(
+                [Path(__file__)], pipeline.library_versions("matplotlib", "pandas", "pylopdf-fonts-zh-cn"))
+            if not args.force and pipeline.current_stamp("report", digest, stage_fingerprint,
+                                                         output=args.output / "README.md") \
+                    and _figures_intact(args.output):
+                print(f"report: nothing changed since {pipeline.display(args.output)}/ was drawn")
+                return
             files, changed = write_report(args.package, args.output)
+            pipeline.write_stamp("report", digest, stage_fingerprint, output=args.output / "README.md",
+                                 figures=_figure_digests(args.output))
     except KeyboardInterrupt:
         pipeline.exit_interrupted()
     except OSError as error:

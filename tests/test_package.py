@@ -117,6 +117,7 @@ package.main([])
 
 
 def test_a_full_disk_is_one_line_naming_the_table_and_leaves_clean_as_it_was(repo):
+    (repo / "build" / "package.stamp.json").unlink()  # so that package writes again
     before = package_bytes(repo)
     result = subprocess.run([sys.executable, "-c", FULL_DISK, ".paragraphs.csv.tmp"], cwd=repo,
                             capture_output=True, text=True, encoding="utf-8")
@@ -126,6 +127,7 @@ def test_a_full_disk_is_one_line_naming_the_table_and_leaves_clean_as_it_was(rep
 
 
 def test_an_unwritable_descriptor_is_one_line_naming_it(repo):
+    (repo / "build" / "package.stamp.json").unlink()  # so that package writes again
     before = package_bytes(repo)
     result = subprocess.run(
         [sys.executable, "-c", "import errno, os, pathlib\n"
@@ -215,3 +217,13 @@ def test_package_completes_an_interrupted_commit_before_anything_else(changed_co
     assert result.returncode == 1
     assert "build/split.jsonl is missing" in result.stderr
     assert package_bytes(repo) == new
+
+
+def test_package_does_nothing_when_nothing_changed_and_rebuilds_over_a_hand_edit(repo):
+    result = run_module(repo, "package")
+    assert result.returncode == 0 and (repo / "build" / "package.stamp.json").exists()
+    table = repo / "clean" / "paragraphs.csv"
+    built = table.read_bytes()
+    table.write_bytes(built.replace("同志们".encode(), "同事们".encode(), 1))
+    assert run_module(repo, "package").returncode == 0
+    assert table.read_bytes() == built

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scripts import pipeline
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_module
 
 # A stage of 400 pages at 0.2 s each over a pool of two: 40 s unless something stops it. BUILD is
 # pointed at the test's directory, so nothing here touches the repository's build/.
@@ -243,3 +243,22 @@ def test_temps_without_a_journal_are_deleted_and_the_old_files_kept(files):
     renames, journal = files
     assert pipeline.recover_commit(journal, finals=renames.values()) is False
     assert contents(journal.parent) == {"a.csv": "old a.csv", "b.csv": "old b.csv", "c.json": "old c.json"}
+
+
+def test_a_stage_whose_inputs_did_not_change_reads_no_page(repo):
+    """strip is keyed on decode's recorded output hash: unchanged, it does not open decode's output."""
+    decoded = repo / "build" / "decode.jsonl"
+    decoded.write_text("not json\n", encoding="utf-8")  # would fail any reader
+    result = run_module(repo, "strip")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "strip: 5 pages (0 computed, 5 reused)"
+
+
+def test_a_changed_page_is_recomputed_and_the_others_are_copied(repo):
+    with open(repo / "raw" / "unknown" / "f004_summary.txt", "ab") as handle:
+        handle.write("\n补充一段文字，说明工作情况。".encode("utf-8"))
+    for stage, line in (("decode", "decode: 5 pages (1 computed, 4 reused)"),
+                        ("strip", "strip: 5 pages (1 computed, 4 reused)"),
+                        ("normalize", "normalize: 5 pages (1 computed, 4 reused)")):
+        result = run_module(repo, stage)
+        assert result.stdout.strip().endswith(line), result.stdout + result.stderr

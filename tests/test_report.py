@@ -74,7 +74,9 @@ def test_second_run_rewrites_nothing(repo):
     assert run_module(repo, "report").returncode == 0
     first = {p.name: p.read_bytes() for p in (repo / "report").iterdir()}
     second_run = run_module(repo, "report")
-    assert "(0 changed)" in second_run.stdout
+    assert "nothing changed" in second_run.stdout  # the package did not change: nothing drawn
+    forced = run_module(repo, "report", "--force")
+    assert "(0 changed)" in forced.stdout  # drawn again: the same bytes
     assert {p.name: p.read_bytes() for p in (repo / "report").iterdir()} == first
 
 

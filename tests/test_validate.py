@@ -186,3 +186,12 @@ def test_a_chrome_line_put_back_is_caught_by_the_classifier(package):
     add_paragraph(root, "用户名 密码 验证码 换一换 登录 注册")
     assert any("paragraph 99: boilerplate left, rule classifier.chrome scores it" in p
                for p in problems_for(write, descriptor))
+
+
+def test_validation_is_not_repeated_when_nothing_changed_but_is_after_an_edit(repo):
+    assert run_module(repo, "validate").returncode == 0
+    again = run_module(repo, "validate")
+    assert again.returncode == 0 and "nothing changed since the last successful validation" in again.stdout
+    add_paragraph(repo, "上一篇：卫生计生工作计划范文 下一篇：语文工作计划范文")
+    edited = run_module(repo, "validate")
+    assert edited.returncode == 1 and "nothing changed" not in edited.stdout

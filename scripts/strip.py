@@ -219,7 +219,19 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     _link_lists(page, stripped, first_body, last_body)
     _inline(page, rules)
     _repeated_titles(page, rules)
+    # A suspect line that inline rules emptied, or that another rule removed, is no longer kept.
+    page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
+                     and _rest(page, s["line"] - 1).strip()]
     return page
+
+
+def _rest(page: PageStrip, index: int) -> str:
+    """What inline removals leave of a line."""
+    line, cursor, pieces = page.lines[index], 0, []
+    for start, end, _ in page.spans.get(index, []):
+        pieces.append(line[cursor:start])
+        cursor = end
+    return "".join(pieces) + line[cursor:]
 
 
 def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body: int) -> None:

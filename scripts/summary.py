@@ -196,9 +196,13 @@ def summarize(base: str, clean: Path = CLEAN) -> str:
                 for row in current_rows("suspects", clean) if row["doc_id"] in touched]
     sections.append((f"Suspect lines in added and changed documents: {len(suspects)}", suspects))
     added_sources = sorted(set(new_sources) - set(old_sources))
-    new_sites = sorted({row["site"] for row in new_sources.values()} - {row["site"] for row in old_sources.values()})
+    def site_of(row: dict) -> str:  # the site the page came from; the profile's name when it has no site_key
+        return row.get("site_key") or row.get("site") or ""
+
+    new_sites = sorted({site_of(row) for row in new_sources.values()} - {site_of(row) for row in old_sources.values()})
     sections.append((f"Sources added: {len(added_sources)}",
-                     [f"`{new_sources[s]['path']}` (site: {new_sources[s]['site'] or 'generic'})" for s in added_sources]))
+                     [f"`{new_sources[s]['path']}` (site: {site_of(new_sources[s]) or 'unknown'}; profile: "
+                      f"{new_sources[s]['site'] or 'generic only'})" for s in added_sources]))
     sections.append((f"New sites: {len(new_sites)}", [f"`{site or '(generic only)'}`" for site in new_sites]))
     sections += site_residue(old_sources, new_sources, clean)
     profiles = git("diff", "--name-only", "--diff-filter=A", base, "--", "profiles/").stdout.split()

@@ -76,16 +76,16 @@ def build(corpus: list[Page]) -> tuple[dict[str, dict], list[str]]:
     return records, failures
 
 
-def _lost(line: str, texts: list[str]) -> str:
-    """The characters of a body line missing from the documents (a line that only lost an inline
-    span it should have lost, or kept residue inside, loses nothing)."""
+def _lost(line: str, texts: list[str]) -> tuple[int, str] | None:
+    """(characters, line) of a body line missing from the documents, or None when none is (a line
+    that only lost an inline span it should have lost, or kept residue inside, loses nothing)."""
     best = 0
     for text in texts:
         matcher = difflib.SequenceMatcher(None, line, text, autojunk=False)
         best = max(best, sum(block.size for block in matcher.get_matching_blocks()))
     if best >= len(line):
-        return ""
-    return line if best < len(line) / 2 else f"{len(line) - best} of {line}"
+        return None
+    return (len(line), line) if best < len(line) / 2 else (len(line) - best, line)
 
 
 def score_page(page: Page, record: dict | None) -> dict:
@@ -94,7 +94,7 @@ def score_page(page: Page, record: dict | None) -> dict:
     body = [canonical(line) for line in page.body]
     result["body_chars"] = sum(len(line) for line in body)
     if record is None:
-        result["lost"] = body
+        result["lost"] = [(len(line), line) for line in body]
         result["split"] = "page failed"
         return result
     documents = record["documents"]
@@ -131,8 +131,7 @@ def measure(name: str, corpus: list[Page], verbose: bool) -> dict:
     records, failures = build(corpus)
     results = [score_page(page, records.get(page.name)) for page in corpus]
     residue = sum(len(r["residue"]) for r in results)
-    lost = sum(sum(int(line.split(" of ", 1)[0]) if line[0].isdigit() and " of " in line else len(line)
-                   for line in r["lost"]) for r in results)
+    lost = sum(chars for r in results for chars, _ in r["lost"])
     total = sum(r["body_chars"] for r in results)
     titles = sum(1 for r in results if r["title"])
     splits = sum(1 for r in results if r["split"])
@@ -151,7 +150,7 @@ def measure(name: str, corpus: list[Page], verbose: bool) -> dict:
         print(f"    {failure}")
     if verbose:
         for r in results:
-            problems = ([f"residue {s!r}" for s in r["residue"]] + [f"lost {s[:40]!r}" for s in r["lost"]]
+            problems = ([f"residue {s!r}" for s in r["residue"]] + [f"lost {chars} of {line[:40]!r}" for chars, line in r["lost"]]
                         + ([f"title: {r['title']}"] if r["title"] else []) + ([f"split: {r['split']}"] if r["split"] else [])
                         + [f"truncation: {t}" for t in r["truncation"]])
             for problem in problems:

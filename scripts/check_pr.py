@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import filecmp
-import json
 import os
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ from typing import Callable, Iterator
 from frictionless import FrictionlessException
 
 from scripts import decode, duplicates, normalize, package, pipeline, report, split, strip, summary, validate
-from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
+from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, table_schema
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
 COMMITTED = ["clean", "datapackage.json", "report"]
@@ -136,7 +135,7 @@ class OutOfOrder(ValueError):
 def primary_key(name: str) -> list[tuple[str, Callable[[str], tuple]]]:
     """The table's primary key, from its schema, with where each cell sorts in the order package
     writes rows in: integers as numbers (seq 10 after 9), doc_id by page then number."""
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema = table_schema(name)
     types = {field["name"]: field["type"] for field in schema["fields"]}
     key = []
     for field in schema.get("primaryKey", []):

@@ -225,12 +225,18 @@ def flagged_documents(documents_csv: Path) -> frozenset:
         return frozenset(row["doc_id"] for row in csv.DictReader(handle) if row["mojibake_spans"] not in ("", "0"))
 
 
-def site_profiles(sources_csv: Path) -> dict[str, str]:
-    """source_id -> the site profile its page was stripped with (pages with one only)."""
-    if not sources_csv.exists():
-        return {}
-    with open(sources_csv, encoding="utf-8", newline="") as handle:
-        return {row["source_id"]: row["site"] for row in csv.DictReader(handle) if row.get("site")}
+def source_facts(sources_csv: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """From one read of sources.csv: source_id -> the site profile its page was stripped with (pages
+    with one only), and source_id -> the year it was retrieved (pages that say)."""
+    sites, years = {}, {}
+    if sources_csv.exists():
+        with open(sources_csv, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("site"):
+                    sites[row["source_id"]] = row["site"]
+                if row.get("retrieved", "")[:4].isdigit():
+                    years[row["source_id"]] = int(row["retrieved"][:4])
+    return sites, years
 
 
 # --- documents: metadata -------------------------------------------------------------------------
@@ -275,19 +281,16 @@ class DocumentMetadata(ResourceCheck):
 
 @attrs.define(kw_only=True, repr=False)
 class DuplicateClusters(ResourceCheck):
-    """Members exist in documents, no document in two clusters, one representative per cluster,
-    and it is the document the cluster is named after, at similarity 1."""
+    """No document in two clusters, one representative per cluster, and it is the document the
+    cluster is named after, at similarity 1 (that members exist is the schema's foreign key)."""
 
     type = "duplicate-clusters"
     resource_name: ClassVar[str] = "duplicates"
-    documents: frozenset = frozenset()
     seen: dict = attrs.field(factory=dict)  # doc_id -> cluster_id
     representatives: dict = attrs.field(factory=dict)  # cluster_id -> [doc_id, ...]
 
     def problems(self, row) -> Iterable[str]:
-        doc_id, cluster = row["doc_id"], row["cluster_id"]
-        if doc_id not in self.documents:
-            yield f"{doc_id}: in cluster {cluster} but not in documents.csv"
+        doc_id, cluster = row["doc_id"], row["cluster_id"]  # both exist in documents: the schema's foreign keys
         if doc_id in self.seen and self.seen[doc_id] != cluster:
             yield f"{doc_id}: in two clusters ({self.seen[doc_id]} and {cluster})"
         self.seen[doc_id] = cluster
@@ -305,30 +308,15 @@ class DuplicateClusters(ResourceCheck):
                 yield f"cluster {cluster}: {len(representatives)} representatives, not 1"
 
 
-def retrieved_years(sources_csv: Path) -> dict[str, int]:
-    """source_id -> the year its page was retrieved (sources.retrieved), for pages that say."""
-    if not sources_csv.exists():
-        return {}
-    with open(sources_csv, encoding="utf-8", newline="") as handle:
-        return {row["source_id"]: int(row["retrieved"][:4]) for row in csv.DictReader(handle)
-                if row.get("retrieved", "")[:4].isdigit()}
-
-
-def document_ids(documents_csv: Path) -> frozenset:
-    if not documents_csv.exists():
-        return frozenset()
-    with open(documents_csv, encoding="utf-8", newline="") as handle:
-        return frozenset(row["doc_id"] for row in csv.DictReader(handle))
-
-
 def checklist_for(root: Path, text_checks: bool = True) -> list[Check]:
     """The checks for the package under ``root`` (paragraph counts read once, streaming); without
     ``text_checks`` (a profile is broken) the paragraphs are not matched against the profiles."""
     clean = root / "clean"
+    sites, years = source_facts(clean / "sources.csv")
     text = [CleanParagraphs(flagged_documents=flagged_documents(clean / "documents.csv"),
-                            sites=site_profiles(clean / "sources.csv"))] if text_checks else []
+                            sites=sites)] if text_checks else []
     return [*text,
             DocumentCounts(counts=paragraph_counts(clean / "paragraphs.csv")),
-            DocumentMetadata(retrieved_years=retrieved_years(clean / "sources.csv")),
-            DuplicateClusters(documents=document_ids(clean / "documents.csv")),
+            DocumentMetadata(retrieved_years=years),
+            DuplicateClusters(),
             SourceHashes(root=str(root)), RawListing()]

@@ -31,7 +31,7 @@ from typing import Iterator
 import sqlite_utils
 
 from scripts import package, pipeline
-from scripts.pipeline import BUILD, ROOT
+from scripts.pipeline import BUILD
 
 DATABASE = BUILD / "corpus.db"
 METADATA = BUILD / "corpus-metadata.json"

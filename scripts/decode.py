@@ -855,12 +855,8 @@ def decode_page(record: dict) -> dict:
     if _through_link(record["path"]):
         raise DecodeError("is a symbolic link; raw/ holds regular files only")
     data = (ROOT / record["path"]).read_bytes()
-    html = extract.is_html(record["path"])
-    if html:
-        detection = detect_html(data, record["row"].get("content_type", ""), record["encoding_forced"] or None,
-                                record["allow_replacement"])
-    else:
-        detection = detect(data, record["encoding_forced"] or None, record["allow_replacement"])
+    detection, html = detect_page(record["path"], data, record["row"].get("content_type", ""),
+                                  record["encoding_forced"] or None, record["allow_replacement"])
     if detection.language != "chinese" and not record.get("allow_non_chinese"):
         raise DecodeError(refusal(detection))
     return {
@@ -922,11 +918,19 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
                               known_errors=problems, input_digest=raw_digest)
 
 
+def detect_page(path: str, data: bytes, content_type: str = "", forced: str | None = None,
+                allow_replacement: bool = False) -> tuple[Detection, bool]:
+    """(detection, is it HTML): a page saved as .html/.htm is read as HTML, any other as text, by
+    the stage, `--json` and preview alike."""
+    if extract.is_html(path):
+        return detect_html(data, content_type, forced, allow_replacement), True
+    return detect(data, forced, allow_replacement), False
+
+
 def describe_file(path: Path) -> dict:
-    html = extract.is_html(str(path))
     try:
         data = path.read_bytes()
-        detection = detect_html(data) if html else detect(data)
+        detection, html = detect_page(str(path), data)
     except (DecodeError, OSError) as error:
         return {"path": str(path), "error": str(error)}
     described = {"path": str(path), "encoding": detection.encoding,

@@ -38,7 +38,6 @@ from scripts import describe, pipeline
 
 OUTPUT = pipeline.BUILD / "duplicates.jsonl"
 REPEATS = pipeline.BUILD / "paragraph-repeats.jsonl"
-KEY = pipeline.BUILD / "duplicates.key"
 SOURCE = pipeline.BUILD / "split.jsonl"
 
 # Measured with `make bench-dedup` (republications of the seeds against the other seeds, all the same
@@ -157,12 +156,15 @@ def fingerprint() -> str:
                                       {"datasketch": metadata.version("datasketch")})
 
 
-def input_key() -> str:
-    return pipeline.sha256_hex(fingerprint(), pipeline.file_digest(SOURCE))
-
-
-def _documents() -> Iterator[dict]:
+def _documents(repeats: dict[str, tuple[int, set]] | None = None) -> Iterator[dict]:
+    """Every document of build/split.jsonl; on the way, when ``repeats`` is given, each paragraph
+    hash's documents and sites are counted into it (one pass serves both)."""
     for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
+        if repeats is not None:
+            for digest in set(document["paragraph_hashes"]):
+                count, sites = repeats.get(digest, (0, set()))
+                sites.add(record["site_key"])
+                repeats[digest] = (count + 1, sites)
         yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars")},
                "text": "\n".join(text for _, text in document["paragraphs"])}
 
@@ -172,39 +174,37 @@ def _texts() -> Iterator[tuple[str, str]]:
         yield doc["doc_id"], doc["text"]
 
 
-def paragraph_repeats() -> list[dict]:
-    """Per paragraph hash in two or more documents: how many documents and distinct sites."""
+def compute() -> tuple[list[dict], list[dict]]:
+    """(cluster rows, repeated paragraph hashes) of build/split.jsonl: two passes over it, the
+    second only for the shingle sets of documents in candidate pairs."""
     seen: dict[str, tuple[int, set]] = {}
-    for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
-        for digest in set(document["paragraph_hashes"]):
-            count, sites = seen.get(digest, (0, set()))
-            sites.add(record["site_key"])
-            seen[digest] = (count + 1, sites)
-    return [{"text_hash": digest, "documents": count, "sites": len(sites)}
-            for digest, (count, sites) in sorted(seen.items()) if count > 1]
+    rows = find_clusters(_documents(seen), _texts)
+    repeats = [{"text_hash": digest, "documents": count, "sites": len(sites)}
+               for digest, (count, sites) in sorted(seen.items()) if count > 1]
+    return rows, repeats
 
 
-def is_current(key: str) -> bool:
-    return (KEY.exists() and OUTPUT.exists() and REPEATS.exists()
-            and KEY.read_text(encoding="utf-8").strip() == key)
+def _current_stamp() -> dict | None:
+    """This stage's stamp if it was made from split's present output with this code."""
+    if not REPEATS.exists():
+        return None
+    return pipeline.current_stamp("duplicates", pipeline.output_digest("split"), fingerprint(), output=OUTPUT)
 
 
 def run(force: bool = False) -> dict:
     with pipeline.build_lock("duplicates"):
         if not SOURCE.exists():
             raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
-        key = input_key()
-        if not force and is_current(key):
+        if not force and _current_stamp() is not None:
             return {"reused": True}
         started = time.perf_counter()
-        rows = find_clusters(_documents(), _texts)
-        repeats = paragraph_repeats()
-        with pipeline.atomic_write(OUTPUT) as handle:
-            handle.writelines(pipeline.dump_json_line(row) for row in rows)
+        rows, repeats = compute()
         with pipeline.atomic_write(REPEATS) as handle:
             handle.writelines(pipeline.dump_json_line(row) for row in repeats)
-        with pipeline.atomic_write(KEY) as handle:
-            handle.write(key + "\n")  # last: a key names only complete outputs
+        with pipeline.atomic_write(OUTPUT) as handle:
+            handle.writelines(pipeline.dump_json_line(row) for row in rows)
+        # Last: a stamp names only complete outputs (and none when split has no stamp to key on).
+        pipeline.write_stamp("duplicates", pipeline.output_digest("split"), fingerprint(), output=OUTPUT)
         return {"reused": False, "members": len(rows),
                 "clusters": sum(r["representative"] for r in rows),
                 "repeated_paragraphs": len(repeats), "on_sites": sum(r["sites"] > 1 for r in repeats),
@@ -214,12 +214,12 @@ def run(force: bool = False) -> dict:
 def current() -> tuple[list[dict], dict[str, tuple[int, int]]]:
     """(cluster rows, text_hash -> (documents, sites)) for build/split.jsonl as it is now, for
     package: read from this stage's output when it was made from this split.jsonl, else computed
-    in memory (package run without `make duplicates`, as the tests' build does), writing nothing."""
-    if is_current(input_key()):
+    in memory (package run without `make duplicates`), writing nothing."""
+    if _current_stamp() is not None:
         rows = list(pipeline.read_jsonl(OUTPUT))
         repeats = list(pipeline.read_jsonl(REPEATS))
     else:
-        rows, repeats = find_clusters(_documents(), _texts), paragraph_repeats()
+        rows, repeats = compute()
     return rows, {r["text_hash"]: (r["documents"], r["sites"]) for r in repeats}
 
 

@@ -42,9 +42,13 @@ DESCRIPTIONS = {
 SHAPING_TOOLS = ["opencc", "chardet", "frictionless", "google-re2", "trafilatura"]
 
 
+def table_schema(name: str) -> dict:
+    """The hand-written Table Schema of resource ``name`` (schemas/<name>.schema.json)."""
+    return json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
 def schema_columns(name: str) -> list[str]:
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
-    return [field["name"] for field in schema["fields"]]
+    return [field["name"] for field in table_schema(name)["fields"]]
 
 
 def cell(value) -> str:
@@ -175,12 +179,14 @@ def fingerprint() -> str:
 
 
 def inputs_digest() -> str | None:
-    """What the package is made of: split's output (by its stamp) and the duplicates stage's."""
+    """What the package is made of: split's output and the duplicates stage's, by their stamps
+    (when duplicates is stale package computes them itself from split: split's hash says it all)."""
     split_digest = pipeline.output_digest("split")
-    duplicates_file = pipeline.BUILD / "duplicates.jsonl"
-    if split_digest is None or not duplicates_file.exists():
+    if split_digest is None:
         return None
-    return pipeline.sha256_hex(split_digest, pipeline.file_digest(duplicates_file))
+    stamp = pipeline.read_stamp("duplicates") or {}
+    fresh = stamp.get("input") == split_digest
+    return pipeline.sha256_hex(split_digest, stamp.get("output", "") if fresh else "computed by package")
 
 
 def tables_match_descriptor() -> bool:

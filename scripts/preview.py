@@ -15,15 +15,14 @@ import json
 import sys
 from pathlib import Path
 
-from scripts import decode, extract, normalize, split, strip
+from scripts import decode, normalize, split, strip
 from scripts.pipeline import PageError
 
 
 def preview(path: Path, site: str = "") -> dict:
     """The documents and removals the build would produce for ``path`` (raises PageError)."""
     data = path.read_bytes()
-    html = extract.is_html(str(path), data[:512].decode("latin-1"))
-    detection = decode.detect_html(data) if html else decode.detect(data)
+    detection, html = decode.detect_page(str(path), data)
     source = {"path": str(path), "row": {"site": site}, "sha256": "", "bytes": len(data),
               "encoding": detection.encoding, "encoding_confidence": detection.confidence,
               "bom": detection.bom, "replaced_chars": detection.replaced, "format": "html" if html else "text"}

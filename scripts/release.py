@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from scripts import db, report
-from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, SCHEMAS
+from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, table_schema
 from scripts.pipeline import ROOT, atomic_write, file_digest
 
 DIST = ROOT / "dist"
@@ -127,7 +127,7 @@ def size_category(documents: int) -> str:
 
 
 def field_table(name: str) -> list[str]:
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema = table_schema(name)
     lines = ["| field | type | meaning |", "|---|---|---|"]
     for field in schema["fields"]:
         lines.append(f"| `{field['name']}` | {field['type']} | {field.get('description', '')} |")

@@ -31,12 +31,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import re2
-
 from scripts import classify, extract, pipeline
 from scripts.pipeline import ROOT, PageError
+# ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
-                              compile_pattern, fold, load_profiles, make_shadow, pattern_set, title_key)
+                              fold, load_profiles, make_shadow, pattern_set, title_key)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
@@ -234,6 +233,12 @@ def _rest(page: PageStrip, index: int) -> str:
     return "".join(pieces) + line[cursor:]
 
 
+def _span_removals(page: PageStrip, index: int) -> list[dict]:
+    line = page.lines[index]
+    return [{"rule": rule_id, "line": index + 1, "column": start + 1, "text": line[start:end]}
+            for start, end, rule_id in page.spans.get(index, [])]
+
+
 def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body: int) -> None:
     """In the header and footer, the items of a list (related essays, tags, contents) go with the
     line that opened it: short lines without sentence marks, up to the first that is not one."""
@@ -424,18 +429,21 @@ def strip_record(record: dict) -> dict:
     profiles = load_profiles()
     source = record["source"]
     text = record["text"]
+    site = source["row"].get("site", "")
     extraction = None
     if source.get("format") == "html":
         # The article first (scripts/extract.py): strip then works on its lines like any text page,
-        # and what the extractor left out is already a removal each.
-        named = profiles.get(source["row"].get("site", ""))
+        # and what the extractor left out is already a removal each. A profile found only by its
+        # fingerprint in the extracted text gets a second extraction with its own selectors.
+        named = profiles.get(site)
         selectors = named.drop_selectors if named is not None and named.id != GENERIC else ()
         extraction = extract.extract_page(text, selectors)
-        profile = choose_profile(source["row"].get("site", ""), extraction.text, profiles)
+        profile = choose_profile(site, extraction.text, profiles)
         if profile is not None and profile.drop_selectors != selectors:
             extraction = extract.extract_page(text, profile.drop_selectors)
         text = extraction.text
-    profile = choose_profile(source["row"].get("site", ""), text, profiles)
+    else:
+        profile = choose_profile(site, text, profiles)
     rules = rule_set(profile.id if profile else "")
     repeats = {int(index): count for index, count in record.get("repeats", {}).items()}
     if extraction is not None:
@@ -449,15 +457,8 @@ def strip_record(record: dict) -> dict:
                          "score": why.score, "detail": why.detail})
     kept_lines: dict[int, str] = {}
     for index in page.live():
-        line = page.lines[index]
-        if index in page.spans:
-            pieces, cursor = [], 0
-            for start, end, rule_id in page.spans[index]:
-                pieces.append(line[cursor:start])
-                removals.append({"rule": rule_id, "line": index + 1, "column": start + 1, "text": line[start:end]})
-                cursor = end
-            pieces.append(line[cursor:])
-            line = "".join(pieces)
+        removals += _span_removals(page, index)
+        line = _rest(page, index)
         if line.strip():  # a line left blank once its spans went is layout, not text
             kept_lines[index] = line.strip()
     for rule in rules.join:

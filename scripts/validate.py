@@ -19,8 +19,6 @@ import argparse
 import json
 import sys
 
-from pathlib import Path
-
 from scripts import classify, package, pipeline, profiles
 from scripts.package import DESCRIPTOR, MAY_BE_EMPTY, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write

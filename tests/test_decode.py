@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scripts.decode import DecodeError, check_raw, detect, detect_html, read_sources_table
+from scripts.decode import DecodeError, detect, detect_html, read_sources_table
 from tests.conftest import FIXTURE_CORPUS, ROOT, add_raw_file, build, list_raw_file, read_table, run_module
 
 TRADITIONAL = "衛生工作會議講話，同志們：今天我們召開全縣衛生工作會議。"

@@ -7,10 +7,9 @@ import shutil
 
 import pytest
 
-from scripts import strip
 from scripts.package import RESOURCES
 from scripts.validate import check_package
-from tests.conftest import ROOT, run_module
+from tests.conftest import run_module
 
 EXPECTED = tuple(RESOURCES)
 

@@ -1,8 +1,9 @@
 """Benchmark of the whole build: MB/s and peak memory of every stage on a generated corpus.
 
 The corpus is made in a scratch copy of the toolkit under build/bench-build/ (never committed): the
-seed pages copied N times under new names, a third of the Simplified ones re-encoded as GB18030 and
-a third of the Traditional ones as Big5, so decode has real work. Every stage runs as the make target
+seed pages copied N times under new names, each copy made distinct (the characters of its long lines
+permuted, see distinct_copy: chrome repeated, bodies not, as in a real corpus), a third of the Simplified ones
+re-encoded as GB18030 and a third of the Traditional ones as Big5, so decode has real work. Every stage runs as the make target
 would (`python -m scripts.<stage>`, all cores), from an empty cache. Run it at two sizes to see that
 peak memory does not grow with the corpus.
 
@@ -15,6 +16,7 @@ import argparse
 import csv
 import shutil
 import os
+import random
 import subprocess
 import sys
 import time
@@ -27,6 +29,42 @@ STAGES = ["decode", "strip", "normalize", "split", "duplicates", "package", "val
 TOOLKIT = ["scripts", "profiles", "rules", "schemas"]
 
 
+def body_alphabet(texts: list[str]) -> list[str]:
+    """Han characters of the seeds' long lines that OpenCC leaves alone both ways: swapping them
+    among themselves makes a new text with the same script work for normalize."""
+    t2s, s2t = converter("t2s"), converter("s2t")
+    found = {c for text in texts for line in text.split("\n") if len(line) >= 40 for c in line
+             if "\u4e00" <= c <= "\u9fff"}
+    alone = sorted(c for c in found if t2s.convert(c) == c and s2t.convert(c) == c)
+    # OpenCC converts some characters only in phrases (反覆 -> 反复, 藉口 -> 借口): a character is
+    # kept only if t2s leaves it alone beside every other one.
+    kept = []
+    for char in alone:
+        pairs = "".join(char + other + "。" + other + char + "。" for other in alone)
+        if t2s.convert(pairs) == pairs:
+            kept.append(char)
+    return kept
+
+
+def distinct_copy(text: str, index: int, alphabet: list[str]) -> str:
+    """The page with the characters of its long lines (the body; chrome lines are short and stay,
+    so site repetition still sees them) permuted among ``alphabet`` by a permutation drawn for
+    ``index``: the same length and script, a different text, so near-duplicate detection does the
+    work a real corpus gives it rather than collapsing exact copies."""
+    shuffled = list(alphabet)
+    random.Random(index).shuffle(shuffled)
+    table = str.maketrans(dict(zip(alphabet, shuffled)))
+    t2s = converter("t2s")
+    lines = []
+    for line in text.split("\n"):
+        new = line.translate(table) if len(line) >= 40 else line
+        # OpenCC converts some characters only in phrases (反覆 -> 反复): a permutation may make one
+        # that the seed did not have; such a line keeps its seed text, so the corpus stays valid.
+        once = t2s.convert(new)
+        lines.append(new if t2s.convert(once) == once else line)
+    return "\n".join(lines)
+
+
 def make_corpus(work: Path, pages: int) -> int:
     """Seeds copied ``pages`` times (some re-encoded); returns the raw bytes written."""
     shutil.rmtree(work, ignore_errors=True)
@@ -34,13 +72,15 @@ def make_corpus(work: Path, pages: int) -> int:
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
     with open(ROOT / "raw" / "sources.csv", encoding="utf-8", newline="") as handle:
         seeds = list(csv.DictReader(handle))
+    texts = [(ROOT / seed["path"]).read_bytes().decode("utf-8") for seed in seeds]
+    alphabet = body_alphabet(texts)
     total = 0
     rows = []
     for index in range(pages):
         seed = seeds[index % len(seeds)]
         source = ROOT / seed["path"]
-        data = source.read_bytes()
-        text = data.decode("utf-8")
+        text = distinct_copy(texts[index % len(seeds)], index, alphabet) if index >= len(seeds) else texts[index]
+        data = text.encode("utf-8")
         if index % 3 == 1:
             try:
                 traditional = converter("t2s").convert(text) != text

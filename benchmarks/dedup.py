@@ -28,7 +28,7 @@ import re
 import time
 from itertools import combinations
 
-from scripts import duplicates
+from scripts import duplicates, shingles
 from scripts.pipeline import ROOT
 
 SEED_SOURCES = ("000_8eea56606f75eb69", "001_a1d90d7132cf1ab2", "002_396dc7a8cdb8c5a8",
@@ -115,10 +115,10 @@ def cluster_pairs(texts: dict[str, str], size: int) -> set:
 def margins(texts: dict[str, str], truth: set, size: int) -> dict[str, float]:
     """Exact Jaccard of every pair: the lowest of a true pair, the highest and the mean of an
     unrelated one, and how many true pairs pass the threshold directly (without a cluster)."""
-    sets = {d: duplicates.shingles(t, size) for d, t in texts.items()}
+    sets = {d: shingles.shingles(t, size) for d, t in texts.items()}
     true_j, other_j = [], []
     for a, b in combinations(sorted(texts), 2):
-        (true_j if (a, b) in truth else other_j).append(duplicates.jaccard(sets[a], sets[b]))
+        (true_j if (a, b) in truth else other_j).append(shingles.jaccard(sets[a], sets[b]))
     return {"low": min(true_j), "high": max(other_j), "mean": sum(other_j) / len(other_j),
             "direct": sum(j >= duplicates.JACCARD_MIN for j in true_j) / len(true_j)}
 
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     characters = sum(map(len, corpus.values()))
     print(f"throughput: {len(corpus)} documents ({characters / 1e6:.1f} M characters) in {seconds:.1f} s: "
           f"{len(corpus) / seconds:.0f} documents/s on one core (shingle {duplicates.SHINGLE}, "
-          f"{duplicates.NUM_PERM} permutations, verification included)")
+          f"{shingles.NUM_PERM} permutations, verification included)")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 范文 sites republish one speech many times: under another title, with placeholders swapped (20XX,
 XX县), paragraphs dropped or reordered, another site's header. Documents are marked, never dropped:
 
-1. MinHash (datasketch, fixed seed) of each document's character shingles, on the folded text
-   (scripts/describe.fold: no spaces or punctuation, digits kept), into an LSH index; each document
-   is queried before it is inserted, so every candidate pair is seen once.
+1. The MinHash signature of each document's character shingles (scripts/shingles.py; split computes
+   it with the page, so an unchanged page costs nothing here) goes into a datasketch LSH index; each
+   document is queried before it is inserted, so every candidate pair is seen once.
 2. Each candidate pair is verified with its exact Jaccard similarity (a second streaming pass keeps
    the shingle sets of candidate documents only) and joins a cluster only at JACCARD_MIN or more.
 3. A cluster's representative is chosen by a fixed rule: not truncated, fewest placeholders,
@@ -15,8 +15,8 @@ XX县), paragraphs dropped or reordered, another site's header. Documents are ma
 It also counts, per paragraph hash, the documents and distinct sites it occurs in (a line on many
 sites is a template or boilerplate candidate): build/paragraph-repeats.jsonl, repeated ones only.
 
-Memory: one MinHash signature per document (NUM_PERM × 8 bytes), the paragraph-hash counts, and the
-shingle sets of documents in candidate pairs; pages are streamed. Same inputs, same bytes.
+Memory: one MinHash signature per document (NUM_PERM × 4 bytes) in the LSH index, the paragraph-hash
+counts, and the shingle-hash sets of documents in candidate pairs; pages are streamed. Same inputs, same bytes.
 package computes the same in memory when this stage's output is missing or stale (``current``).
 
     python -m scripts.duplicates [--force]
@@ -34,39 +34,15 @@ from typing import Iterable, Iterator
 
 from datasketch import MinHash, MinHashLSH
 
-from scripts import describe, pipeline
+from scripts import describe, pipeline, shingles
 
 OUTPUT = pipeline.BUILD / "duplicates.jsonl"
 REPEATS = pipeline.BUILD / "paragraph-repeats.jsonl"
 SOURCE = pipeline.BUILD / "split.jsonl"
 
-# Measured with `make bench-dedup` (republications of the seeds against the other seeds, all the same
-# genre): 5, 9 and 13 all separate them at JACCARD_MIN, but 5-character shingles make unrelated
-# health-bureau texts share 4.5x more (mean Jaccard 0.0072 vs 0.0016 at 9; max 0.058 vs 0.049),
-# and 13 lets fewer true pairs pass on their own (96.9% vs 97.5%): 9 has the fewest chance
-# matches among sizes that keep every direct pass.
-SHINGLE = 9
-NUM_PERM = 128
-SEED = 1
 LSH_THRESHOLD = 0.4  # below JACCARD_MIN: LSH only proposes; exact Jaccard decides
 JACCARD_MIN = 0.5
-
-
-def shingles(text: str, size: int = SHINGLE) -> set[str]:
-    folded = describe.fold(text)
-    if len(folded) <= size:
-        return {folded} if folded else set()
-    return {folded[i:i + size] for i in range(len(folded) - size + 1)}
-
-
-def signature(shingle_set: set[str]) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
-    return minhash
-
-
-def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+SHINGLE = shingles.SHINGLE
 
 
 def representative_order(doc: dict) -> tuple:
@@ -89,7 +65,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     Returns [{cluster_id, doc_id, representative, similarity}], sorted by cluster_id then
     representative first then doc_id.
     """
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=shingles.NUM_PERM)
     info: dict[str, dict] = {}
     pairs: set[tuple[str, str]] = set()
     # Exact republications (the same folded text) join their first copy's cluster at once, with
@@ -106,7 +82,11 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
             canonical[doc_id] = first_copy[exact]
             continue
         first_copy[exact] = canonical[doc_id] = doc_id
-        minhash = signature(shingles(doc["text"], size))
+        # split computed the signature with the page (in its pool, cached); other sizes (the
+        # benchmark's) are computed here.
+        values = (shingles.from_hex(doc["minhash"]) if doc.get("minhash") and size == SHINGLE
+                  else shingles.signature(shingles.shingles(doc["text"], size)))
+        minhash = MinHash(hashvalues=values, scheme="affine32")
         for other in lsh.query(minhash):
             pairs.add((min(other, doc_id), max(other, doc_id)))
         lsh.insert(doc_id, minhash)
@@ -117,7 +97,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     if not pairs and not copies:
         return []
     wanted = {d for pair in pairs for d in pair}
-    sets = {doc_id: shingles(text, size) for doc_id, text in texts() if doc_id in wanted}
+    sets = {doc_id: shingles.shingles(text, size) for doc_id, text in texts() if doc_id in wanted}
     parent = {d: d for d in wanted | set(copies)}
 
     def root(d: str) -> str:
@@ -129,7 +109,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     for a, b in sorted(pairs):
         ra, rb = root(a), root(b)
         # A pair already joined through others needs no check: it cannot change the clusters.
-        if ra != rb and jaccard(sets[a], sets[b]) >= threshold:
+        if ra != rb and shingles.jaccard(sets[a], sets[b]) >= threshold:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = {}
     for d in sorted(parent):
@@ -137,7 +117,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
 
     def similarity(d: str, rep: str) -> float:
         a, b = canonical[d], canonical[rep]
-        return 1.0 if a == b else round(jaccard(sets[a], sets[b]), 4)
+        return 1.0 if a == b else round(shingles.jaccard(sets[a], sets[b]), 4)
 
     rows = []
     for members in groups.values():
@@ -152,7 +132,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
 
 
 def fingerprint() -> str:
-    return pipeline.stage_fingerprint([Path(__file__), *describe.FILES],
+    return pipeline.stage_fingerprint([Path(__file__), Path(shingles.__file__), *describe.FILES],
                                       {"datasketch": metadata.version("datasketch")})
 
 
@@ -165,7 +145,7 @@ def _documents(repeats: dict[str, tuple[int, set]] | None = None) -> Iterator[di
                 count, sites = repeats.get(digest, (0, set()))
                 sites.add(record["site_key"])
                 repeats[digest] = (count + 1, sites)
-        yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars")},
+        yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars", "minhash")},
                "text": "\n".join(text for _, text in document["paragraphs"])}
 
 

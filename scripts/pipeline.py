@@ -512,7 +512,7 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
             yield planned, reuse
 
     jobs = jobs or os.cpu_count() or 1
-    with atomic_write(output) as out, _Computer(transform, jobs) as compute:
+    with atomic_write(output) as out, computer(transform, jobs) as compute:
         pending: list[dict] = []
         ordered: list[tuple[_Planned, Line | None]] = []
 
@@ -642,6 +642,20 @@ class _Computer:
                                      "--jobs 1 to find the page; build/ left as it was") from None
                 idle.append(connection)
         return (result for chunk in results for result in chunk)
+
+
+def computer(transform: Callable[[dict], dict], jobs: int):
+    """The executor that computes a stage's pages: the local worker processes (the default, what
+    tests and CI use), or a Dask cluster when ``EXECUTOR=dask`` (an optional extra: see
+    scripts/dask_executor.py). Both give the same results in the same order, so the same bytes."""
+    executor = os.environ.get("EXECUTOR", "local") or "local"
+    if executor == "local":
+        return _Computer(transform, jobs)
+    if executor == "dask":
+        from scripts.dask_executor import DaskComputer
+
+        return DaskComputer(transform, jobs)
+    raise SystemExit(f"error: EXECUTOR={executor!r} is not an executor; use local (the default) or dask")
 
 
 class StageFailed(Exception):

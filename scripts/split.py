@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scripts import describe, pipeline
+from scripts import describe, pipeline, shingles
 
 
 def doc_id(source_id: str, seq: int) -> str:
@@ -55,6 +55,7 @@ def split_record(record: dict) -> dict:
             # Hashes for the duplicates stage, and what the document is (scripts/describe.py).
             "text_sha256": describe.document_sha256(texts),
             "paragraph_hashes": [describe.paragraph_hash(text) for text in texts],
+            "minhash": shingles.signature_hex("\n".join(texts)),
             **describe.describe(title, texts),
         })
     return {
@@ -79,20 +80,20 @@ def _document_at(documents: list[dict], line: int) -> str:
 
 
 def fingerprint() -> str:
-    return pipeline.stage_fingerprint([Path(__file__), *describe.FILES], {})
+    return pipeline.stage_fingerprint([Path(__file__), Path(shingles.__file__), *describe.FILES],
+                                      {"numpy": pipeline.library_versions("numpy")["numpy"]})
 
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     records = pipeline.read_lines(pipeline.BUILD / "normalize.jsonl")  # parsed only for pages to compute
-    # Splitting is cheap: a pool would cost more than it saves.
-    return pipeline.run_stage("split", split_record, records, fingerprint(), jobs or 1, force,
+    return pipeline.run_stage("split", split_record, records, fingerprint(), jobs, force,
                               input_digest=pipeline.output_digest("normalize"))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.split", description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="ignore cached results")
-    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: 1)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     args = parser.parse_args(argv)
     pipeline.main_for_stage(lambda: run(args.force, args.jobs))
 

@@ -24,6 +24,8 @@ DATA = ROOT / "rules" / "boilerplate.toml"
 RULE_ID = "classifier.chrome"
 LIST_RULE_ID = "classifier.link_list"
 REPEAT_RULE_ID = "classifier.site_repeat"
+TITLE_RULE_ID = "classifier.title"
+REPLY_RULE_ID = "classifier.thread_reply"  # a reply after a thread's first post or a page's best answer  # a title with punctuation, found by its place in the header
 SENTENCE_MARKS = "，。；！？,;!?"
 
 
@@ -42,6 +44,12 @@ class Classifier:
     features: dict[str, float]
     list_headers: re.Pattern  # a line that opens a list of links (related essays, tags, contents)
     item_max_chars: int
+    # Shapes that mark where a site cut the text (a paywall, a preview's end): wherever a line showing
+    # one is removed, strip flags the document truncated; a `missing` group says how much is gone.
+    truncation_shapes: tuple[tuple[str, "re2._Regexp"], ...] = ()
+    # Shapes of a line that opens the replies of a forum thread or a Q&A page (沙发 发表于…, 其他回答):
+    # the document is the first post or the best answer, and what follows is the site's.
+    reply_shapes: tuple[tuple[str, "re2._Regexp"], ...] = ()
 
 
 def _number(problems: list[str], where: str, value) -> float:
@@ -72,14 +80,20 @@ def load(path: Path = DATA) -> Classifier:
             continue
         for word in words:
             weights[word] = max(weights.get(word, weight), weight)
-    shapes = []
+    shapes, truncation_shapes, reply_shapes = [], [], []
     for index, shape in enumerate(data.get("shape", []), start=1):
         shape_id = shape.get("id", f"shape {index}")
         weight = _number(problems, f"shape {shape_id} weight", shape.get("weight"))
         try:
-            shapes.append((shape_id, weight, compile_pattern(shape.get("pattern", ""))))
+            pattern = compile_pattern(shape.get("pattern", ""))
         except re2.error as error:
             problems.append(f"rules/boilerplate.toml: shape {shape_id}: bad pattern: {error}")
+            continue
+        shapes.append((shape_id, weight, pattern))
+        if shape.get("truncation", False) is True:
+            truncation_shapes.append((shape_id, pattern))
+        if shape.get("replies", False) is True:
+            reply_shapes.append((shape_id, pattern))
     features = {key: _number(problems, f"features.{key}", value) for key, value in data.get("features", {}).items()}
     for key in ("short_chars", "short", "sentence", "sentence_max", "long_chars", "long", "edge", "repeat",
                 "repeat_min_pages"):
@@ -97,7 +111,8 @@ def load(path: Path = DATA) -> Classifier:
     cues = re.compile("|".join(re.escape(word) for word in sorted(weights, key=len, reverse=True)))
     list_pattern = re.compile("|".join(re.escape(word) for word in sorted(headers, key=len, reverse=True)))
     shape_set = pattern_set([pattern.pattern for _, _, pattern in shapes])
-    return Classifier(remove, suspect, cues, weights, tuple(shapes), shape_set, features, list_pattern, item_max_chars)
+    return Classifier(remove, suspect, cues, weights, tuple(shapes), shape_set, features, list_pattern, item_max_chars,
+                      tuple(truncation_shapes), tuple(reply_shapes))
 
 
 @lru_cache(maxsize=1)
@@ -204,3 +219,23 @@ _DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 
 def repeat_key(shadow: str) -> str:
     return re.sub(r"\s+", "", _DIGITS.sub("0", shadow))
+
+
+def opens_replies(shadow: str) -> bool:
+    """Is the line the header of a reply (a forum floor, another answer)?"""
+    return any(pattern.search(shadow) for _, pattern in classifier().reply_shapes)
+
+
+def cut_marker(shadow: str) -> tuple[bool, int | None]:
+    """Does the line mark where the site cut the text, and how many characters does it say are
+    missing (4,816 read as 4816; the larger figure when several shapes say)?"""
+    found, counts = False, []
+    for _, pattern in classifier().truncation_shapes:
+        match = pattern.search(shadow)
+        if match is None:
+            continue
+        found = True
+        index = pattern.groupindex.get("missing")
+        if index is not None and match.group(index):
+            counts.append(int(match.group(index).replace(",", "")))
+    return found, max(counts) if counts else None

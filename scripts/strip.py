@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scripts import classify, extract, pipeline
+from scripts import classify, extract, labels, pipeline
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
@@ -44,6 +44,7 @@ FINGERPRINT_WINDOW = 4000
 WHOLE_LINE = ("header", "footer", "line")
 NOT_A_DOCUMENT = "generic.not_a_document"
 TRAILING_ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。。+)\s*$")
+ELLIPSIS_LINE = re.compile(r"\s*(?:\.{2,}|…+|。。+)\s*")
 # Lines longer than this are never counted for site repetition: boilerplate lines are short.
 REPEAT_MAX_CHARS = 80
 
@@ -175,11 +176,21 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     judged = {index: _without_inline(rules, stripped[index]) for index in live}
     scores = {index: classify.score_line(judged[index], repeats.get(index, 0)) for index in live}
 
+    # Label shapes no rule knows (▍篇三, [第1篇], …总结 篇一): only on lines no whole-line rule took.
+    shaped_labels = {index: label for index in live if not matches[index]
+                     for label in [labels.find(stripped[index])] if label is not None}
+
     def labelled(index: int) -> bool:
-        return any(rule.boundary for rule, _ in matches[index]) or bool(_glued_label(rules, stripped[index]))
+        return (any(rule.boundary for rule, _ in matches[index]) or index in shaped_labels
+                or bool(_glued_label(rules, stripped[index])))
 
     body = [i for i in live if not matches[i] and classify.is_body_like(judged[i], scores[i])]
+    punctuated_title = _punctuated_title(live, matches, scores, judged, labelled)
+    if punctuated_title in body:
+        body.remove(punctuated_title)  # a title that reads like a sentence is still the header's
     first_body = min([i for i in live if labelled(i)] + body[:1], default=len(lines))
+    replies_from = _reply_start(live, stripped, first_body)
+    body = [i for i in body if i < replies_from]
     last_body = body[-1] if body else -1
 
     deferred: list[int] = []
@@ -189,12 +200,22 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         found = [(rule, match) for rule, match in matches[index] if rule.where in allowed]
         if found:
             rule, match = found[0]
+            base = group(match, rule, "base") if rule.boundary else None
+            if base and labels.glued_split(base[0], stripped[index][base[0]:base[1]]):
+                _mark_label(page, index, labels.Label(rule.id, base[0], "", True))
+                continue
             page.removed[index] = Removal(rule.id)
             page.capture(match, rule, index)
             if rule.boundary:
                 base = group(match, rule, "base")
                 page.boundaries[index] = {"label": lines[index].strip(),
                                           "base": stripped[index][base[0]:base[1]].strip() if base else ""}
+            continue
+        if index >= replies_from:
+            page.removed[index] = Removal(classify.REPLY_RULE_ID, None, "<after the first reply's header>")
+            continue
+        if index in shaped_labels:
+            _mark_label(page, index, shaped_labels[index])
             continue
         score = scores[index].value + (model.features["edge"] if edge else 0.0)
         if edge and index < first_body and FILE_EXTENSION.search(stripped[index]) \
@@ -203,6 +224,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             continue
         if score >= model.remove and not edge and classify.looks_like_text(judged[index]):
             score = model.remove - 0.01  # text between body lines is only ever suspected, never removed
+        repeat_only = scores[index].value - model.features["repeat"] < model.suspect
+        if score >= model.remove and repeat_only and _above_signoff_date(live, index, scores):
+            score = model.remove - 0.01  # the signature: the site's name, but the document's last words
         if score >= model.remove:
             rule_id = classify.REPEAT_RULE_ID if repeats.get(index, 0) >= model.features["repeat_min_pages"] \
                 and scores[index].value - model.features["repeat"] < model.remove else classify.RULE_ID
@@ -211,7 +235,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             page.suspects.append({"line": index + 1, "score": round(score, 2), "detail": scores[index].detail,
                                   "text": lines[index].strip()})
 
-    _title(page, rules, stripped, scores, first_body)
+    _title(page, rules, stripped, scores, first_body, punctuated_title)
+    _header_strays(page, stripped, first_body)
     for index in deferred:
         if index not in page.removed:
             page.removed[index] = Removal(classify.RULE_ID, scores[index].value, scores[index].detail)
@@ -222,6 +247,20 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
                      and _rest(page, s["line"] - 1).strip()]
     return page
+
+
+def _mark_label(page: PageStrip, index: int, label: labels.Label) -> None:
+    """A label line goes whole; a label glued to its first sentence goes as a span. Either starts
+    a document."""
+    line, shadow = page.lines[index], page.shadows[index]
+    if not label.glued:
+        page.removed[index] = Removal(label.rule)
+        page.boundaries[index] = {"label": line.strip(), "base": label.base}
+        return
+    lead = len(shadow.text) - len(shadow.text.lstrip())
+    start, end = shadow.to_line(lead, lead + label.end, len(line))
+    page.spans[index] = _disjoint(page.spans.get(index, []) + [(start, end, label.rule)])
+    page.boundaries[index] = {"label": line[start:end].strip(), "base": "", "glued": True}
 
 
 def _rest(page: PageStrip, index: int) -> str:
@@ -264,7 +303,80 @@ FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?)$", re.IGNORECASE)
 TITLE_MIN_CHARS = 5  # shorter header lines are category names (职场, 工作总结), not titles
 
 
-def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, first_body: int) -> None:
+def _above_signoff_date(live: list[int], index: int, scores: dict) -> bool:
+    position = live.index(index)
+    following = live[position + 1: position + 2]
+    return bool(following) and "signoff_date" in scores[following[0]].shapes
+
+
+# A poster's name (and rank) line above a reply's header is at most this long.
+POSTER_MAX_CHARS = 16
+
+
+def _reply_start(live: list[int], stripped: list[str], first_body: int) -> int:
+    """Where a thread's replies begin (the page's end when it has none): the first reply header
+    after the first body line, with the poster's name lines directly above it."""
+    for position, index in enumerate(live):
+        if index <= first_body or not classify.opens_replies(stripped[index]):
+            continue
+        start = index
+        while position > 0 and live[position - 1] == start - 1 and classify.is_list_item(stripped[start - 1]) \
+                and classify.visible_length(stripped[start - 1]) <= POSTER_MAX_CHARS:
+            position -= 1
+            start = live[position]
+        return start
+    return len(stripped)
+
+
+TITLE_MAX_CHARS = 60
+# A title candidate ending so is a sentence or a salutation, never a title.
+SENTENCE_ENDS = ("。", ":", "：", ";", "；")
+
+
+def _punctuated_title(live: list[int], matches: dict, scores: dict, judged: dict, labelled) -> int | None:
+    """A title with punctuation (…怎么写？求一篇范文, 权威发布｜…, …（完整版，可直接套用）) reads
+    like a sentence to the body test. It is the title when it is the page's first line that is not
+    chrome, is title-sized, and chrome (a byline, a stamp) follows it before any text."""
+    model = classify.classifier()
+    edge = model.features["edge"]
+
+    def chrome(index: int) -> bool:
+        whole = [rule for rule, _ in matches[index] if not rule.boundary]
+        return bool(whole) or scores[index].value + edge >= model.remove
+
+    for position, index in enumerate(live):
+        if chrome(index):
+            continue
+        text = judged[index]
+        if (labelled(index) or scores[index].value >= model.suspect or text.endswith(SENTENCE_ENDS)
+                or not TITLE_MIN_CHARS <= classify.visible_length(text) <= TITLE_MAX_CHARS
+                or scores[index].shapes & {"salutation", "closing", "numbered_heading"}):
+            return None
+        following = live[position + 1: position + 2]
+        return index if following and chrome(following[0]) else None
+    return None
+
+
+# Header lines this short between two chrome lines are chrome too (a poster's name, a rank, a widget).
+STRAY_MAX_CHARS = 16
+
+
+def _header_strays(page: PageStrip, stripped: list[str], first_body: int) -> None:
+    """Below the title and above the first body line, a short sentence-free line with chrome on
+    both sides is part of that chrome (a forum's poster name and rank between stamp lines)."""
+    live = [index for index, line in enumerate(page.lines) if line.strip() and index < first_body]
+    for before, index, after in zip(live, live[1:], live[2:]):
+        if index in page.removed or before not in page.removed or after not in page.removed:
+            continue
+        if page.removed[before].rule == classify.TITLE_RULE_ID or index in page.boundaries:
+            continue
+        if classify.is_list_item(stripped[index]) and classify.visible_length(stripped[index]) <= STRAY_MAX_CHARS:
+            page.removed[index] = Removal(classify.RULE_ID, None, "<short line inside the header's chrome>")
+    page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed]
+
+
+def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, first_body: int,
+           punctuated_title: int | None = None) -> None:
     """The page title: among the header lines nothing calls boilerplate that a title rule takes (and
     below the collection title, if the page has one), the one that names a kind of document (报告,
     计划…), the longest, else the first. Short title-like lines above it are the site's navigation
@@ -286,7 +398,17 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
                     candidates.append((index, rule, match, text))
                 break
     top = anchor
-    if candidates:
+    # A punctuated title above the rule candidates wins unless one of them names a document: the
+    # short lines below it are a byline or a poster's name.
+    if punctuated_title is not None and punctuated_title not in page.removed \
+            and anchor < punctuated_title < first_body \
+            and all(index > punctuated_title and not classify.names_a_document(text)
+                    for index, _, _, text in candidates):
+        page.removed[punctuated_title] = Removal(classify.TITLE_RULE_ID)
+        page.meta.setdefault("title", page.lines[punctuated_title].strip())
+        page.meta_lines.setdefault("title", punctuated_title)
+        top = punctuated_title
+    elif candidates:
         index, rule, match, _ = max(candidates, key=lambda c: (classify.names_a_document(c[3]),
                                                               classify.visible_length(c[3]), -c[0]))
         page.removed[index] = Removal(rule.id)
@@ -355,7 +477,7 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
                 spans.append((start, end, rule.id))
                 page.capture(match, rule, index)
         if spans:
-            page.spans[index] = _disjoint(spans)
+            page.spans[index] = _disjoint(page.spans.get(index, []) + spans)
 
 
 def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
@@ -577,6 +699,14 @@ def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> 
     found: dict[int, list[int | None]] = {}
     for removal in removals:
         shadow = make_shadow(removal["text"]).text
+        # An ellipsis on its own line after the text (the classifier took it as a divider) is where
+        # the site cut the text, as a trailing one is.
+        if removal["rule"].startswith("classifier.") and starts and removal["line"] > starts[0] \
+                and ELLIPSIS_LINE.fullmatch(shadow):
+            found.setdefault(owner(removal["line"]), []).append(None)
+        cut, missing = classify.cut_marker(shadow)
+        if cut:
+            found.setdefault(owner(removal["line"]), []).append(missing)
         for rule in rules.truncation:
             match = rule.pattern.search(shadow)
             if match is not None:
@@ -635,7 +765,8 @@ def count_repeats(records) -> dict[bytes, int]:
 
 def fingerprint() -> str:
     files = [Path(__file__), ROOT / "scripts" / "chinese.py", ROOT / "scripts" / "profiles.py",
-             ROOT / "scripts" / "classify.py", ROOT / "scripts" / "extract.py", classify.DATA, *sorted(PROFILES.glob("*.toml"))]
+             ROOT / "scripts" / "classify.py", ROOT / "scripts" / "labels.py", ROOT / "scripts" / "extract.py",
+             classify.DATA, *sorted(PROFILES.glob("*.toml"))]
     return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2", "trafilatura", "lxml"))
 
 

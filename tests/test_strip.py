@@ -6,7 +6,7 @@ import pytest
 
 from scripts import strip
 from scripts.pipeline import PageError
-from tests.conftest import read_table
+from tests.conftest import read_table, table_rows
 
 
 def strip_text(text: str, site: str = "") -> dict:
@@ -176,7 +176,7 @@ def test_site_is_found_from_fingerprints_when_sources_csv_leaves_it_empty():
 def test_no_built_paragraph_still_contains_boilerplate(repo):
     strings = ["瑞文范文网", "来源:", "来源：", "热门标签", "新文秘网", "省略1004字", "未完，全文共", "收藏《",
                "导语", "不代表本站观点", "为您整理", "[nextpage]", "上一篇", "下一篇", "时间：20", "目录/提纲"]
-    for row in read_table(repo / "clean" / "paragraphs.csv"):
+    for row in table_rows(repo, "paragraphs"):
         for string in strings:
             assert string not in row["text"], (row["doc_id"], string)
 
@@ -222,7 +222,7 @@ def test_real_gap_in_the_text_is_left_alone():
 
 
 def test_fixture_plan_has_its_broken_sentence_repaired(repo):
-    paragraphs = [r["text"] for r in read_table(repo / "clean" / "paragraphs.csv") if r["doc_id"] == "f003_nav-001"]
+    paragraphs = [r["text"] for r in table_rows(repo, "paragraphs") if r["doc_id"] == "f003_nav-001"]
     assert any("坚持安全第一、质量优先的原则" in text for text in paragraphs)
     assert not any(text.endswith("坚持安全第") for text in paragraphs)
 
@@ -382,3 +382,89 @@ def test_no_body_text_is_lost_on_the_development_set():
     assert failures == []
     lost = {page.name: result["lost"] for page in corpus if (result := score_page(page, records[page.name]))["lost"]}
     assert lost == {}
+
+
+# --- shapes for sites no profile knows: labels, titles, threads, cuts -----------------------------
+
+def test_a_label_rule_whose_title_is_a_sentence_keeps_the_sentence():
+    sentence = "今年以来,我中心结核病防治工作在上级业务部门的指导下,认真落实各项防治措施,现将工作开展情况报告如下。"
+    result = strip_text(f"范文一:\n同志们:\n今天开会。\n范文四:{sentence}\n1.病人发现。")
+    assert [s["lines"][0][1] for s in result["segments"]] == ["同志们:", sentence]
+    assert ("generic.item_label_fanwen_n", "范文四:") in removed(result)
+
+
+@pytest.mark.parametrize("label", ["▍篇二\u3000乡镇卫生院公共卫生工作计划", "【第2篇】", "卫生院医保工作总结 篇二",
+                                   "精选范文2\u3000医院药剂科年度工作总结", "▍篇二"])
+def test_label_shapes_no_rule_knows_start_documents(label):
+    result = strip_text(f"【第1篇】\n同志们:\n今天开会。\n{label}\n各位同事:\n明天开会。")
+    assert [[t for _, t in s["lines"]] for s in result["segments"]] == [["同志们:", "今天开会。"], ["各位同事:", "明天开会。"]]
+    assert result["segments"][1]["label"] == label
+
+
+def test_a_punctuated_title_above_a_byline_is_the_title():
+    page = ("首页 / 健康 / 政务 / 正文\n权威发布|青溪县2024年卫生健康工作要点\n健康青溪 · 2024年3月8日 17:42 · 阅读 3,208\n"
+            "2024年是实施“十四五”规划的关键一年,全县卫生健康工作要坚持以人民健康为中心。")
+    result = strip_text(page)
+    assert result["meta"]["title"] == "权威发布|青溪县2024年卫生健康工作要点"
+    assert kept(result) == ["2024年是实施“十四五”规划的关键一年,全县卫生健康工作要坚持以人民健康为中心。"]
+
+
+def test_a_sentence_first_line_without_chrome_below_is_not_taken_for_a_title():
+    page = "今年以来,我院认真落实各项工作,成效明显。\n一、医疗工作\n门诊人次增长。"
+    result = strip_text(page)
+    assert "title" not in result["meta"]
+    assert kept(result)[0] == "今年以来,我院认真落实各项工作,成效明显。"
+
+
+def test_a_poster_name_between_header_chrome_lines_goes():
+    page = ("2023年乡镇卫生院工作总结\n[复制链接]\n卫生院老王\n主题 12 帖子 87 积分 403\n"
+            "楼主 发表于 2023-7-6 20:15:31 | 只看该作者 | 倒序浏览\n上半年,我院扎实推进各项工作,现将上半年工作总结如下:\n一、医疗工作")
+    result = strip_text(page)
+    assert ("classifier.chrome", "卫生院老王") in removed(result)
+    assert kept(result)[0].startswith("上半年")
+
+
+def test_replies_after_the_first_post_go_with_the_poster_name_above_them():
+    page = ("同志们:\n今天我们召开院周会,讲一讲医疗安全。\n谢谢大家!\n回复 引用 举报\n\n基层小护士\n"
+            "沙发 发表于 2023-9-19 07:52\n讲得太对了,我们院也经常强调查对制度\n普外刘\n板凳 发表于 2023-9-19 12:30\nmark")
+    result = strip_text(page)
+    assert kept(result) == ["同志们:", "今天我们召开院周会,讲一讲医疗安全。", "谢谢大家!"]
+    assert ("classifier.thread_reply", "讲得太对了,我们院也经常强调查对制度") in removed(result)
+    assert ("classifier.thread_reply", "基层小护士") in removed(result)
+
+
+def test_a_reply_shape_above_the_first_body_line_does_not_end_the_document():
+    page = "沙发 发表于 2023-9-19 07:52\n同志们:\n今天开会,研究工作。\n谢谢大家!"
+    assert kept(strip_text(page)) == ["同志们:", "今天开会,研究工作。", "谢谢大家!"]
+
+
+@pytest.mark.parametrize("marker, missing", [
+    ("—— 试读已结束,余下 4,816 字请下载后阅读 ——", 4816),
+    ("游客,本帖隐藏的内容需要回复才可以浏览", None),
+    ("(剩余约2600字,下载文档查看全文)", 2600),
+])
+def test_cut_marker_shapes_flag_the_document_with_the_count(marker, missing):
+    result = strip_text(f"同志们:\n今天我们召开会议,研究部署工作。\n一是人才队伍……\n{marker}\n相关文档")
+    (segment,) = result["segments"]
+    assert (segment["truncated"], segment["missing_chars"]) == (True, missing)
+    assert marker not in kept(result)
+
+
+def test_an_ellipsis_line_the_classifier_removes_still_flags_the_cut():
+    result = strip_text("同志们:\n今天我们召开会议,研究部署工作。\n对依从性低的科室进行约谈和\n……\n点击下载完整文档")
+    assert result["segments"][0]["truncated"] is True
+    assert "……" not in kept(result)
+
+
+def test_a_signature_the_site_repeats_is_kept_above_its_date():
+    page = "青山县卫生健康局\n同志们:\n今天我们召开会议,研究部署工作。\n青山县卫生健康局\n2024年1月12日\n关闭窗口"
+    record = {"source": {"row": {"site": "qingshan"}, "path": "test.txt"}, "text": page, "repeats": {"0": 3, "3": 3}}
+    result = strip.strip_record(record)
+    assert kept(result)[-2:] == ["青山县卫生健康局", "2024年1月12日"]
+    assert ("classifier.site_repeat", "青山县卫生健康局") in removed(result)  # the header's copy still goes
+
+
+@pytest.mark.parametrize("line", ["—— 广告 ——", "- END -", "— 2 —", "▽", "上篇文章:卫生监督所2023年工作报告"])
+def test_dividers_page_numbers_and_prev_next_links_go_between_body_lines(line):
+    result = strip_text(f"同志们:\n今天我们召开会议,研究部署工作。\n{line}\n一、提高站位,加强领导,落实责任。")
+    assert line not in kept(result)

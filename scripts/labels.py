@@ -1,0 +1,91 @@
+"""Compilation item labels by shape: where a page of several essays starts its next one.
+
+The generic profile's boundary rules know the common label forms; the shapes here (data in
+rules/boilerplate.toml, [[label]]) add the ones sites vary on: a bullet before the label (▍篇三),
+brackets ([第1篇]), a qualifier (精选范文4), a Chinese numeral after the title (…总结 篇一). One
+decision is shared by every label, whichever rule found it: a label's base that reads as a sentence
+is the item's first sentence with the label glued to it, so only the label goes and the sentence
+stays (a whole-line removal there would lose body text).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import re2
+
+from scripts import classify
+from scripts.profiles import compile_pattern
+
+RULE_PREFIX = "labels."
+# A base this long with a sentence mark is a sentence, not a title (titles rarely carry a comma).
+SENTENCE_MIN_CHARS = 16
+
+
+@dataclass(frozen=True)
+class LabelShape:
+    id: str
+    pattern: "re2._Regexp"
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label found on a line (its shadow, stripped): the label is ``[0, end)``; ``glued`` when a
+    sentence follows it on the same line."""
+    rule: str
+    end: int
+    base: str
+    glued: bool
+
+
+@lru_cache(maxsize=1)
+def shapes() -> tuple[LabelShape, ...]:
+    data = tomllib.loads(classify.DATA.read_text(encoding="utf-8"))
+    found, problems = [], []
+    for index, entry in enumerate(data.get("label", []), start=1):
+        shape_id = entry.get("id", f"label {index}")
+        try:
+            found.append(LabelShape(RULE_PREFIX + shape_id, compile_pattern(entry.get("pattern", ""))))
+        except re2.error as error:
+            problems.append(f"rules/boilerplate.toml: label {shape_id}: bad pattern: {error}")
+    if problems:
+        raise classify.ClassifierDataError("\n".join(problems))
+    return tuple(found)
+
+
+def is_sentence(text: str) -> bool:
+    """Does a label's base read as running text (the item's first sentence) rather than a title?"""
+    text = text.strip()
+    if not text:
+        return False
+    marks = sum(text.count(mark) for mark in classify.SENTENCE_MARKS)
+    if marks >= 1 and classify.visible_length(text) >= SENTENCE_MIN_CHARS:
+        return True
+    # A salutation (同志们:) or a finished clause is the start of the text, never a title.
+    return text.endswith((":", "：", "。", "；", "！")) or classify.is_body_like(text, classify.score_line(text))
+
+
+def find(shadow_line: str) -> Label | None:
+    """The label a line (its shadow, stripped) starts with or consists of, if any."""
+    for shape in shapes():
+        match = shape.pattern.fullmatch(shadow_line)
+        if match is None:
+            continue
+        base = match.group("base") or ""
+        if not is_sentence(base):
+            return Label(shape.id, len(shadow_line), base.strip(), False)
+        separated = "sep" in shape.pattern.groupindex and match.group("sep") is not None
+        base_start = match.start(shape.pattern.groupindex["base"])
+        if separated and base_start > 0:
+            return Label(shape.id, base_start, "", True)
+    return None
+
+
+def glued_split(base_start: int, base: str) -> int | None:
+    """For a whole-line label rule whose base is a sentence: where the label ends (the sentence is
+    body), else None (a true label line)."""
+    if base_start > 0 and is_sentence(base):
+        return base_start
+    return None

@@ -78,12 +78,12 @@ def compile_pattern(source: str) -> "re2._Regexp":
     return re2.compile(source, _OPTIONS)
 
 
-def pattern_set(sources: list[str]):
+def pattern_set(sources: list[str], max_mem: int = 256 << 20):
     """Many patterns scanned at once (which of them match a line). Bounded repeats (.{0,200}) make
     large automata: with RE2's default 8 MB the DFA keeps running out and falls back to the slow
     NFA (measured: 22 µs a line instead of 2), so sets get more room."""
     options = re2.Options()
-    options.max_mem = 256 << 20
+    options.max_mem = max_mem
     rule_set = re2.Set.SearchSet(options)
     for source in sources:
         rule_set.Add(source)

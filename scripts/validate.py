@@ -1,16 +1,19 @@
 """validate: datapackage.json and raw/sources.csv against their hand-written schemas.
 
-Runs frictionless's validation (what ``frictionless validate datapackage.json`` runs) with the data
-checks of scripts/checks.py added, and then checks that it really read data: frictionless calls some descriptors "valid" without reading a row (a
-``.yml`` descriptor is treated as a plain file), so every expected resource must have been read as a
-table with at least one row. The JSON report goes to build/validation-report.json.
+frictionless validates the descriptor itself (its metadata, the schemas it names); the tables are
+checked by scripts/tablecheck.py, which applies every constraint of each Table Schema vectorised
+over Arrow batches, and by the data checks of scripts/checks.py, in constant memory but for key
+columns. It also checks that it really read data: every expected resource must be a table with a
+schema, and all but MAY_BE_EMPTY must have rows. The JSON report goes to
+build/validation-report.json.
 
-    python -m scripts.validate [--force]
+    python -m scripts.validate [--force] [--frictionless]
 
 Nothing changed, nothing done: the content hashes of everything validation reads (the descriptor and
 the tables it names, raw/ and raw/sources.csv, the schemas, profiles and rule files, the code) are
 recorded after a successful run; when they are the same, validation is not run again (``--force``
-runs it anyway). frictionless is imported only when there is something to validate.
+runs it anyway). ``--frictionless`` also runs frictionless's own row-by-row validation of the
+package (slower; for comparing the two).
 """
 
 from __future__ import annotations
@@ -18,69 +21,153 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from scripts import classify, package, pipeline, profiles
 from scripts.package import DESCRIPTOR, MAY_BE_EMPTY, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
 REPORT = BUILD / "validation-report.json"
-MESSAGE_CHARS = 300  # frictionless copies whole rows into messages; long cells are cut
+MESSAGE_CHARS = 300
+# Tables package writes in primary-key order (checked by order, in constant memory); the others'
+# keys are checked with a set.
+SORTED_BY_KEY = {"sources", "documents", "paragraphs", "removals", "suspects"}
+# Key columns children's foreign keys are checked against.
+KEPT_KEYS = {"sources": ("source_id",), "documents": ("doc_id", "n_paragraphs", "n_chars")}
 
 
 def _cut(text: str) -> str:
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + "…"
 
 
+def resource_paths(resource: dict, root: Path) -> list[Path]:
+    paths = resource.get("path", [])
+    return [root / path for path in ([paths] if isinstance(paths, str) else paths)]
+
+
 def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES),
                   text_checks: bool = True) -> tuple[list[str], list[str], dict]:
-    """(problems, summary lines, frictionless report as a dict)."""
-    from frictionless import Checklist, Package
+    """(problems, summary lines, report as a dict) for the package at ``descriptor``."""
+    import pyarrow as pa
+    from frictionless import Package
 
-    from scripts.checks import checklist_for
+    from scripts import checks
+    from scripts.tablecheck import TableChecker
 
-    problems: list[str] = []
     if not descriptor.exists():
         return [f"{descriptor.name}: missing; run `make all`"], [], {}
-    checks = checklist_for(descriptor.parent, text_checks)
-    package = Package(descriptor.name, basepath=str(descriptor.parent))
-    report = package.validate(checklist=Checklist(checks=checks))
-    read = {}
-    for task in report.tasks:
-        read[task.name] = task
-        for error in task.errors:
-            problems.append(f"{task.name}: {_cut(error.message)}")
-    for error in report.errors:
-        problems.append(f"{descriptor.name}: {_cut(error.message)}")
-    summary = []
+    root = descriptor.parent
+    problems: list[str] = []
+    metadata = Package.validate_descriptor(str(descriptor))
+    problems += [f"{descriptor.name}: {_cut(error.message)}" for error in metadata.errors]
+    try:
+        content = json.loads(descriptor.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return problems + [f"{descriptor.name}: not readable JSON ({error})"], [], {}
+    resources = {r.get("name"): r for r in content.get("resources", []) if isinstance(r, dict)}
+    clean = root / "clean"
+    sites, years = checks.source_facts(clean / "sources.csv")
+    row_checks = {
+        "sources": [checks.SourceHashes(root)],
+        "documents": [checks.DocumentMetadata(retrieved_years=years)],
+        "paragraphs": [checks.ParagraphCounts()],
+        "duplicates": [checks.DuplicateClusters()],
+    }
+    if text_checks:
+        row_checks["paragraphs"].append(checks.CleanParagraphs(
+            flagged_documents=checks.flagged_documents(clean / "documents.csv"), sites=sites))
+    reports, summary, tasks = {}, [], []
     for name in expected:
-        task = read.get(name)
-        if task is None:
-            problems.append(f"{name}: resource missing from {descriptor.name}, or frictionless did not read it")
+        resource = resources.get(name)
+        if resource is None:
+            problems.append(f"{name}: resource missing from {descriptor.name}")
             continue
-        rows = task.stats.get("rows") or 0
-        if task.type != "table":
-            problems.append(f"{name}: read as {task.type!r}, not as a table; nothing in it was checked")
-        elif rows == 0 and name not in MAY_BE_EMPTY:
-            problems.append(f"{name}: 0 rows read from {task.place}")
-        summary.append(f"{name}: {rows} rows, {task.stats.get('errors', 0)} errors ({task.place})")
-    return problems, summary, report.to_dict()
+        schema_path = resource.get("schema")
+        if resource.get("type") != "table" or not isinstance(schema_path, str):
+            problems.append(f"{name}: not a table with a schema (format {resource.get('format', '?')!r}); "
+                            f"nothing in it was checked")
+            continue
+        paths = resource_paths(resource, root)
+        table_problems = [f"{name}: {path.relative_to(root)} is missing" for path in paths if not path.is_file()]
+        table_problems += _hash_problems(name, resource, paths, root)
+        schema = json.loads((root / schema_path).read_text(encoding="utf-8"))
+        checker = TableChecker(name, schema, parents=reports, sorted_by_key=name in SORTED_BY_KEY,
+                               row_checks=row_checks.get(name, []), keep=KEPT_KEYS.get(name, ()))
+        report = checker.check_files([path for path in paths if path.is_file()])
+        reports[name] = report
+        table_problems += report.problems
+        if name == "duplicates":
+            table_problems += [f"duplicates: {p}" for p in row_checks["duplicates"][0].at_end()]
+        if report.rows == 0 and name not in MAY_BE_EMPTY:
+            table_problems.append(f"{name}: 0 rows read from {', '.join(str(p.relative_to(root)) for p in paths)}")
+        problems += [_cut(p) for p in table_problems]
+        summary.append(f"{name}: {report.rows} rows, {len(table_problems)} errors "
+                       f"({', '.join(str(p.relative_to(root)) for p in paths)})")
+        tasks.append({"name": name, "stats": {"rows": report.rows, "errors": len(table_problems)},
+                      "errors": [{"message": _cut(p)} for p in table_problems]})
+    if "documents" in reports and "paragraphs" in reports:
+        kept = reports["documents"].keys
+        documents = pa.table({key: kept[key] for key in ("doc_id", "n_paragraphs", "n_chars")})
+        counted = checks.document_count_problems(documents, row_checks["paragraphs"][0].table())
+        problems += [f"documents: {p}" for p in counted]
+        tasks.append({"name": "documents", "stats": {}, "errors": [{"message": p} for p in counted]})
+    return problems, summary, {"valid": not problems, "tasks": tasks,
+                               "errors": [{"message": error.message} for error in metadata.errors]}
+
+
+def _hash_problems(name: str, resource: dict, paths: list[Path], root: Path) -> list[str]:
+    """Each file's bytes and sha256 are those the descriptor records (a hand edit shows here): the
+    resource's own for one file, ``x_parts`` for the parts of a multipart resource, which must be
+    the files ``path`` lists; a part file the descriptor does not list is reported too."""
+    if "x_parts" in resource:
+        recorded = [(part.get("path"), part) for part in resource["x_parts"]]
+        listed = [path.relative_to(root).as_posix() for path in paths]
+        problems = [] if [p for p, _ in recorded] == listed else [
+            f"{name}: x_parts {[p for p, _ in recorded]} are not the parts path lists {listed}"]
+        folder = paths[0].parent if paths else None
+        if folder is not None:
+            stray = sorted(p.name for p in folder.glob("*.csv") if p not in paths)
+            problems += [f"{name}: {folder.name}/{file} is not a part datapackage.json lists (left over, or "
+                         f"added by hand? run `make all`)" for file in stray]
+        files = [(root / path, part) for path, part in recorded if path]
+    else:
+        files = [(paths[0], resource)] if len(paths) == 1 else []
+        problems = []
+    for path, facts in files:
+        if not path.is_file():
+            continue
+        if "bytes" in facts and facts["bytes"] != path.stat().st_size:
+            problems.append(f"{name}: {path.name} has {path.stat().st_size} bytes, the descriptor records "
+                            f"{facts['bytes']} (edited after `make package`?)")
+        if "hash" in facts:
+            digest = f"sha256:{pipeline.cached_file_digest(path)}"
+            if facts["hash"] != digest and facts["hash"] != digest.partition(":")[2]:
+                problems.append(f"{name}: {path.name} does not match the hash the descriptor records "
+                                f"(edited after `make package`?)")
+    return problems
 
 
 def check_raw_sources() -> tuple[list[str], dict]:
-    from frictionless import Checklist, Resource
+    from scripts.checks import raw_listing_problems
+    from scripts.tablecheck import TableChecker
 
-    from scripts.checks import RawListing
-
-
-    resource = Resource("raw/sources.csv", name="raw-sources", schema="schemas/raw-sources.schema.json",
-                        basepath=str(ROOT))
-    report = resource.validate(checklist=Checklist(checks=[RawListing()]))
-    problems = [f"raw/sources.csv: {_cut(error.message)}" for task in report.tasks for error in task.errors]
-    problems += [f"raw/sources.csv: {_cut(error.message)}" for error in report.errors]
-    rows = report.tasks[0].stats.get("rows") if report.tasks else 0
-    if not rows:
+    schema = json.loads((ROOT / "schemas" / "raw-sources.schema.json").read_text(encoding="utf-8"))
+    report = TableChecker("raw-sources", schema, sorted_by_key=False).check_files([ROOT / "raw" / "sources.csv"])
+    problems = [f"raw/sources.csv: {_cut(p.removeprefix('raw-sources: '))}" for p in report.problems]
+    problems += [f"raw/sources.csv: {_cut(p)}" for p in raw_listing_problems()]
+    if not report.rows:
         problems.append("raw/sources.csv: no rows read")
-    return problems, report.to_dict()
+    return problems, {"tasks": [{"name": "raw-sources", "stats": {"rows": report.rows},
+                                 "errors": [{"message": p} for p in problems]}], "errors": []}
+
+
+def check_with_frictionless(descriptor=DESCRIPTOR) -> list[str]:
+    """frictionless's own validation of the package (schemas, keys, hashes), row by row."""
+    from frictionless import Package
+
+    report = Package(descriptor.name, basepath=str(descriptor.parent)).validate()
+    problems = [f"frictionless: {task.name}: {_cut(error.message)}" for task in report.tasks for error in task.errors]
+    return problems + [f"frictionless: {_cut(error.message)}" for error in report.errors]
 
 
 def check_profiles() -> list[str]:
@@ -93,7 +180,7 @@ def check_profiles() -> list[str]:
     return problems
 
 
-CODE = ["validate.py", "checks.py", "decode.py", "profiles.py", "classify.py", "chinese.py", "normalize.py",
+CODE = ["validate.py", "checks.py", "tablecheck.py", "decode.py", "profiles.py", "classify.py", "chinese.py", "normalize.py",
         "strip.py", "package.py", "pipeline.py"]
 
 
@@ -120,21 +207,23 @@ def inputs_digest() -> str | None:
     for path in [ROOT / name for name in named] + raw:
         rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
         try:
-            digest = "symlink" if path.is_symlink() else pipeline.file_digest(path)
+            digest = "symlink" if path.is_symlink() else pipeline.cached_file_digest(path)
         except OSError as error:
             digest = f"unreadable: {error.strerror}"
         parts += [rel, digest]
     return pipeline.sha256_hex(*parts)
 
 
-def run(force: bool = False) -> int:
+def run(force: bool = False, with_frictionless: bool = False) -> int:
     with pipeline.build_lock("validate"):
         package.recover()  # a package a kill interrupted is completed before it is judged
         digest, stage_fingerprint = inputs_digest(), fingerprint()
         if not force and pipeline.current_stamp("validate", digest, stage_fingerprint, output=DESCRIPTOR):
+            pipeline.save_digest_cache()
             print("validate: nothing changed since the last successful validation (--force to run it again)")
             return 0
-        code = _run()
+        code = _run(with_frictionless)
+        pipeline.save_digest_cache()
         if code == 0:
             pipeline.write_stamp("validate", digest, stage_fingerprint, output=DESCRIPTOR)
         else:
@@ -142,11 +231,13 @@ def run(force: bool = False) -> int:
         return code
 
 
-def _run() -> int:
+def _run(with_frictionless: bool = False) -> int:
     # Profiles first: when one is broken the checks that use them are skipped, the rest still run.
     profile_problems = check_profiles()
     problems, summary, package_report = check_package(text_checks=not profile_problems)
     problems = profile_problems + problems
+    if with_frictionless:
+        problems += check_with_frictionless()
     raw_problems, raw_report = check_raw_sources()
     problems += raw_problems
     with atomic_write(REPORT) as handle:
@@ -166,8 +257,10 @@ def _run() -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.validate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="validate even if nothing changed")
+    parser.add_argument("--frictionless", action="store_true",
+                        help="also run frictionless's own row-by-row validation (slower)")
     args = parser.parse_args(argv)
-    sys.exit(run(args.force))
+    sys.exit(run(args.force or args.frictionless, args.frictionless))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from scripts.package import RESOURCES
 from scripts.validate import check_package
-from tests.conftest import run_module
+from tests.conftest import last_part, run_module
 
 EXPECTED = tuple(RESOURCES)
 
@@ -40,8 +40,8 @@ def package(repo, tmp_path):
 
 
 def add_paragraph(root, text: str, doc_id: str = "f003_nav-002") -> None:
-    with open(root / "clean" / "paragraphs.csv", "a", encoding="utf-8") as handle:
-        handle.write(f"{doc_id},99,1,{text}\n")
+    with open(last_part(root, "paragraphs"), "a", encoding="utf-8") as handle:
+        handle.write(f"{doc_id},99,1,{text},{'0' * 16},1,1\n")
 
 
 def problems_for(write, descriptor) -> list[str]:
@@ -54,20 +54,21 @@ def test_resource_not_read_as_a_table_fails(package):
     for key in ("type", "schema"):
         removals.pop(key)
     removals.update(format="txt", mediatype="text/plain")
-    assert "removals: read as 'text', not as a table; nothing in it was checked" in problems_for(write, descriptor)
+    assert "removals: not a table with a schema (format 'txt'); nothing in it was checked" in problems_for(write, descriptor)
 
 
 def test_missing_resource_fails(package):
     root, descriptor, write = package
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "removals"]
     assert problems_for(write, descriptor) == [
-        "removals: resource missing from datapackage.json, or frictionless did not read it"]
+        "removals: resource missing from datapackage.json"]
 
 
 def test_resource_with_no_rows_fails(package):
     root, descriptor, write = package
-    header = (root / "clean" / "removals.csv").read_text(encoding="utf-8").split("\n", 1)[0] + "\n"
-    (root / "clean" / "removals.csv").write_text(header, encoding="utf-8")
+    part = last_part(root, "removals")
+    header = part.read_text(encoding="utf-8").split("\n", 1)[0] + "\n"
+    part.write_text(header, encoding="utf-8")
     assert any(p.startswith("removals: 0 rows read") for p in problems_for(write, descriptor))
 
 

@@ -28,6 +28,10 @@ $(ENV_STAMP): requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	touch $@
 
+.PHONY: env-dask
+env-dask: env  ## Add the optional Dask executor to .venv (requirements-dask.lock): make all EXECUTOR=dask
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-dask.lock
+
 decode: env  ## raw/ -> build/decode.jsonl: detect encodings, decode to text
 	$(PY) -m scripts.decode $(STAGE_FLAGS)
 
@@ -84,8 +88,8 @@ db: env  ## build/corpus.db: every resource with its keys, full-text search (tri
 serve: db  ## Browse and search build/corpus.db in Datasette at http://127.0.0.1:8001/ (PORT=n)
 	$(PY) -m scripts.db --serve $(if $(PORT),--port $(PORT),)
 
-check-pr: env  ## What CI runs on a pull request: forced rebuild == committed, validate, test, summary
-	$(PY) -m scripts.check_pr $(if $(BASE),--base $(BASE),)
+check-pr: env  ## What CI runs on a pull request: rebuild (touched pages; FULL=1 all) == committed, validate, test, summary
+	$(PY) -m scripts.check_pr $(if $(BASE),--base $(BASE),) $(if $(FULL),--full,)
 
 summary: env  ## Markdown summary of the data changes against BASE (default: branch point from main)
 	$(PY) -m scripts.summary $(if $(BASE),--base $(BASE),)

@@ -28,7 +28,7 @@ import re
 import time
 from itertools import combinations
 
-from scripts import duplicates, shingles
+from scripts import duplicates, package, shingles
 from scripts.pipeline import ROOT
 
 SEED_SOURCES = ("000_8eea56606f75eb69", "001_a1d90d7132cf1ab2", "002_396dc7a8cdb8c5a8",
@@ -43,10 +43,9 @@ PLACEHOLDER = re.compile(r"20[Xx]{2}|[Xx×*]{2,}|□+|_{2,}")
 
 def seed_documents() -> dict[str, list[str]]:
     paragraphs: dict[str, list[str]] = {}
-    with open(ROOT / "clean" / "paragraphs.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["doc_id"].rpartition("-")[0] in SEED_SOURCES:
-                paragraphs.setdefault(row["doc_id"], []).append(row["text"])
+    for row in package.read_rows("paragraphs"):
+        if row["doc_id"].rpartition("-")[0] in SEED_SOURCES:
+            paragraphs.setdefault(row["doc_id"], []).append(row["text"])
     return paragraphs
 
 

@@ -2,7 +2,11 @@
 
 1. clean/ and datapackage.json as committed are copied to build/check-pr/committed/ (the rebuild
    overwrites them, and they are what the pull request proposes);
-2. a full rebuild from raw/, ignoring every cache;
+2. the build from raw/: every page a pull request touches is recomputed, and everything when a
+   profile, rule file, schema, script or pinned library changed (the stages decide from content
+   hashes and fingerprints, see README "How it is built"); pages and stages whose inputs and code
+   are unchanged are reused from build/ (CI restores it from main's last run). ``--full``
+   (``make check-pr FULL=1``, and weekly on main) ignores every cache and rebuilds all of it;
 3. the rebuilt clean/ and datapackage.json must equal what is committed (else the contributor forgot
    to rebuild, edited clean/ by hand, or the build is not reproducible): the differing files are
    named, and in each differing table the rows, by primary key, with the cells that differ;
@@ -13,7 +17,7 @@
 
 Each step runs whatever happened before it: a step's failure becomes lines in the failure list.
 
-    make check-pr        # or: python -m scripts.check_pr [--base REV]
+    make check-pr [FULL=1]   # or: python -m scripts.check_pr [--base REV] [--full]
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Callable, Iterator
 from frictionless import FrictionlessException
 
 from scripts import decode, duplicates, normalize, package, pipeline, report, split, strip, summary, validate
-from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, table_schema
+from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, table_files, table_schema
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
 COMMITTED = ["clean", "datapackage.json", "report"]
@@ -48,23 +52,23 @@ STEP_FAILURES = (strip.ProfileError, FrictionlessException, OSError, subprocess.
                  UnicodeDecodeError)
 
 
-def rebuild() -> list[str]:
-    """Every stage with --force; a failing stage stops the rebuild and is reported."""
+def rebuild(full: bool = False) -> list[str]:
+    """Every stage (with --force when ``full``); a failing stage stops the rebuild and is reported."""
     for run in (decode.run, strip.run, normalize.run, split.run):
         try:
-            print(run(force=True).line())
+            print(run(force=full).line())
         except pipeline.StageFailed as failure:
             return [f"rebuild: {error}" for error in failure.report.errors] + [f"rebuild: {failure}"]
         except strip.ProfileError as error:
             return [f"rebuild: {line}" for line in profile_problems(error)]
     try:
-        duplicates.run(force=True)
+        duplicates.run(force=full)
         counts = package.run()
     except SystemExit as exit_:
         return [f"rebuild: {exit_cause(exit_)}"]
     print("package: " + ", ".join(f"{counts[name]} {name}" for name in package.RESOURCES))
     try:
-        report.main(["--force"])
+        report.main(["--force"] if full else [])
     except SystemExit as exit_:
         if exit_.code not in (None, 0):
             return [f"rebuild: report: {exit_cause(exit_)}"]
@@ -99,8 +103,11 @@ def snapshot_committed(target: Path = SNAPSHOT) -> list[str]:
     shutil.rmtree(target, ignore_errors=True)
     (target / "clean").mkdir(parents=True)
     for name in RESOURCES:
-        if (CLEAN / f"{name}.csv").exists():
-            shutil.copyfile(CLEAN / f"{name}.csv", target / "clean" / f"{name}.csv")
+        for path in table_files(name, CLEAN):
+            if path.exists():
+                copy = target / "clean" / path.relative_to(CLEAN)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, copy)
     if DESCRIPTOR.exists():
         shutil.copyfile(DESCRIPTOR, target / DESCRIPTOR.name)
     return []
@@ -113,7 +120,11 @@ def compare(snapshot: Path | None = SNAPSHOT) -> list[str]:
     problems = []
     for line in differs_from_committed():
         problems.append(line)
-        problems += [row for row in rows if row.startswith(line.split(": ")[0] + ": ")]
+        path = line.split(": ")[0]
+        # A multipart table's rows are labelled with its folder (clean/paragraphs/): shown after its
+        # first part that differs.
+        problems += [row for row in rows if row not in problems and (
+            row.startswith(path + ": ") or (row.split(": ")[0].endswith("/") and path.startswith(row.split(": ")[0])))]
     # An uncommitted hand edit that the rebuild overwrote: git sees no difference, the copy does.
     return problems + [row for row in rows if row not in problems]
 
@@ -122,8 +133,12 @@ def differing_rows(snapshot: Path = SNAPSHOT) -> list[str]:
     """For each table the rebuild changed, the rows that differ from the copy taken before it."""
     problems = []
     for name in RESOURCES:
-        committed, rebuilt = snapshot / "clean" / f"{name}.csv", CLEAN / f"{name}.csv"
-        if committed.exists() and rebuilt.exists() and not filecmp.cmp(committed, rebuilt, shallow=False):
+        committed, rebuilt = table_files(name, snapshot / "clean"), table_files(name, CLEAN)
+        if not all(path.exists() for path in committed + rebuilt):
+            continue
+        same = [p.name for p in committed] == [p.name for p in rebuilt] and all(
+            filecmp.cmp(a, b, shallow=False) for a, b in zip(committed, rebuilt))
+        if not same:
             problems += row_differences(name, committed, rebuilt)
     return problems
 
@@ -148,12 +163,41 @@ def primary_key(name: str) -> list[tuple[str, Callable[[str], tuple]]]:
     return key
 
 
-def row_differences(name: str, committed: Path, rebuilt: Path) -> list[str]:
-    """clean/<name>.csv's rows that differ between two versions, matched by primary key in one
-    streaming merge (package writes them in key order): SHOWN_ROWS lines, then how many more."""
-    label = f"clean/{name}.csv"
-    with open(committed, encoding="utf-8", newline="") as old, open(rebuilt, encoding="utf-8", newline="") as new:
-        old_rows, new_rows = csv.DictReader(old), csv.DictReader(new)
+class TableReader:
+    """The rows of a table's files (a multipart table's parts) as one csv.DictReader-like stream."""
+
+    def __init__(self, paths: Path | list[Path]):
+        self.paths = [paths] if isinstance(paths, Path) else list(paths)
+        self.handles = [open(path, encoding="utf-8", newline="") for path in self.paths]
+        self.readers = [csv.DictReader(handle) for handle in self.handles]
+        self.fieldnames = self.readers[0].fieldnames if self.readers else []
+        self.current = self.readers[0] if self.readers else None
+
+    @property
+    def line_num(self) -> int:
+        return self.current.line_num if self.current is not None else 0
+
+    def __iter__(self) -> Iterator[dict]:
+        for reader in self.readers:
+            self.current = reader
+            if reader.fieldnames != self.fieldnames:
+                raise csv.Error(f"the parts' headers differ ({reader.fieldnames} after {self.fieldnames})")
+            yield from reader
+
+    def __enter__(self) -> "TableReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for handle in self.handles:
+            handle.close()
+
+
+def row_differences(name: str, committed: Path | list[Path], rebuilt: Path | list[Path]) -> list[str]:
+    """Table ``name``'s rows that differ between two versions (a file, or a multipart table's parts),
+    matched by primary key in one streaming merge (package writes them in key order): SHOWN_ROWS
+    lines, then how many more."""
+    label = f"clean/{name}.csv" if name not in package.MULTIPART else f"clean/{name}/"
+    with TableReader(committed) as old_rows, TableReader(rebuilt) as new_rows:
         if old_rows.fieldnames != new_rows.fieldnames:
             return [f"{label}: the committed columns {old_rows.fieldnames} differ from the rebuilt "
                     f"{new_rows.fieldnames}"]
@@ -239,9 +283,9 @@ def step(name: str, action: Callable[[], list[str]]) -> list[str]:
         return [f"{name}: {line}" for line in (str(error) or type(error).__name__).splitlines()]
 
 
-def validation() -> list[str]:
+def validation(full: bool = False) -> list[str]:
     summary.REPORT.unlink(missing_ok=True)  # a report left by an earlier run must not reach the summary
-    if validate.run() != 0:
+    if validate.run(force=full) != 0:
         return ["validate: failed (errors above; report in build/validation-report.json)"]
     return []
 
@@ -277,14 +321,15 @@ def failure_section(failures: list[str]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.check_pr", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=None, help="revision the summary compares with (see scripts.summary)")
+    parser.add_argument("--full", action="store_true", help="rebuild and validate everything, ignoring build/")
     args = parser.parse_args(argv)
     failures = step("snapshot", snapshot_committed)
     snapshot_taken = not failures
-    rebuild_failures = step("rebuild", rebuild)
+    rebuild_failures = step("rebuild", lambda: rebuild(args.full))
     failures += rebuild_failures
     if not rebuild_failures:  # after a failed rebuild clean/ is still the committed one: nothing to compare
         failures += step("compare", lambda: compare(SNAPSHOT if snapshot_taken else None))
-    failures += step("validate", validation)
+    failures += step("validate", lambda: validation(args.full))
     failures += step("tests", run_tests)
     text, problems = data_summary(args.base, snapshot_taken)
     failures += problems

@@ -102,17 +102,19 @@ def converter(field: dict):
     return COLUMN_TYPES.get(kind, str)
 
 
-def rows(path: Path, schema: dict) -> Iterator[dict]:
-    """The CSV's rows with the schema's types; a missing value (``missingValues``) is NULL."""
+def rows(paths: list[Path], schema: dict) -> Iterator[dict]:
+    """The CSV's rows (every part of a multipart resource) with the schema's types; a missing value
+    (``missingValues``) is NULL."""
     missing = set(schema.get("missingValues", [""]))
     convert = {field["name"]: converter(field) for field in schema["fields"]}
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != list(convert):
-            raise SystemExit(f"error: {pipeline.display(path)}: its columns {reader.fieldnames} are not its "
-                             f"schema's {list(convert)}; rebuild it (`make all`)")
-        for row in reader:
-            yield {name: (None if value in missing else convert.get(name, str)(value)) for name, value in row.items()}
+    for path in paths:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != list(convert):
+                raise SystemExit(f"error: {pipeline.display(path)}: its columns {reader.fieldnames} are not its "
+                                 f"schema's {list(convert)}; rebuild it (`make all`)")
+            for row in reader:
+                yield {name: (None if value in missing else convert.get(name, str)(value)) for name, value in row.items()}
 
 
 def foreign_keys(name: str, schema: dict) -> list[tuple[str, str, str]]:
@@ -148,7 +150,9 @@ def build(descriptor: Path = package.DESCRIPTOR, target: Path = DATABASE) -> dic
             required = {field["name"] for field in schema["fields"] if field.get("constraints", {}).get("required")}
             db[name].create(columns, pk=(pk[0] if isinstance(pk, list) and len(pk) == 1 else pk),
                             foreign_keys=foreign_keys(name, schema), not_null=required)
-            db[name].insert_all(rows(descriptor.parent / resource["path"], schema), batch_size=BATCH)
+            paths = resource["path"]
+            paths = [paths] if isinstance(paths, str) else paths
+            db[name].insert_all(rows([descriptor.parent / path for path in paths], schema), batch_size=BATCH)
             counts[name] = db[name].count
             for column in sorted({key[0] for key in foreign_keys(name, schema)}):
                 db[name].create_index([column], if_not_exists=True)

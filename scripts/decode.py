@@ -887,7 +887,7 @@ def refusal(detection: Detection) -> str:
 
 def stage_records(pages: list[dict]):
     for row in pages:
-        data_hash = pipeline.file_digest(ROOT / row["path"])  # streamed: no whole file held to hash it
+        data_hash = pipeline.cached_file_digest(ROOT / row["path"])  # streamed, and not again while its stat holds
         public_row = {key: row.get(key, "") for key in SOURCES_COLUMNS}
         yield {
             "source_id": Path(row["path"]).stem,
@@ -912,6 +912,7 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     pages, more = check_raw(rows)
     problems += more
     records = sorted(stage_records(pages), key=lambda r: r["source_id"])
+    pipeline.save_digest_cache()
     # What decode reads is the raw bytes and their rows: every page's key already hashes both.
     raw_digest = pipeline.sha256_hex(*(f"{r['source_id']} {r['key']}" for r in records))
     return pipeline.run_stage("decode", decode_page, records, fingerprint(), jobs, force, len(records),

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Iterator
 
 from scripts import duplicates, pipeline, strip
 from scripts.pipeline import ROOT
@@ -37,9 +39,115 @@ DESCRIPTIONS = {
     "duplicates": "Documents that are the same text (exact or near: MinHash LSH, verified by exact Jaccard), "
                   "one row per member, with each cluster's representative. Marked, never dropped.",
 }
+# Tables that grow with the text are Frictionless multipart resources: clean/<name>/<name>-<first
+# source_id>.csv, each part with its header. A part starts at a page whose source_id hashes to 0
+# modulo PART_PAGES (content-defined, so adding or changing a page touches its own part only: the
+# boundaries of the others do not move) or when the part holds PART_MAX_BYTES: no file near the 50 MB
+# the repository allows. Expected part: PART_PAGES pages (about 2.5 MB at 10 kB of text a page).
+MULTIPART = ("paragraphs", "removals")
+PART_PAGES = 256
+PART_MAX_BYTES = 40 << 20
 # Versions of the tools that shape the output: OpenCC's dictionaries change conversions, chardet
 # changes detection, frictionless the validation.
 SHAPING_TOOLS = ["opencc", "chardet", "frictionless", "google-re2", "trafilatura"]
+
+
+def starts_part(source_id: str) -> bool:
+    return int(hashlib.sha256(source_id.encode("utf-8")).hexdigest()[:8], 16) % PART_PAGES == 0
+
+
+def part_order(name: str, path: Path) -> str:
+    """A part's place: the source_id of its first page (what its name holds after ``<name>-``)."""
+    return path.stem[len(name) + 1:]
+
+
+def table_files(name: str, clean: Path = CLEAN) -> list[Path]:
+    """The file(s) of table ``name`` under ``clean``, in row order: clean/<name>.csv, or the parts
+    of a multipart table (clean/<name>/<name>-<first source_id>.csv, as the descriptor lists them)."""
+    folder = clean / name
+    if folder.is_dir():
+        parts = sorted(folder.glob(f"{name}-*.csv"), key=lambda path: part_order(name, path))
+        return parts or sorted(folder.glob(f"{name}.csv"))
+    return [clean / f"{name}.csv"]
+
+
+def read_rows(name: str, clean: Path = CLEAN) -> Iterator[dict]:
+    """Rows of table ``name`` (every part, in order), streamed as dicts of strings."""
+    for path in table_files(name, clean):
+        with open(path, encoding="utf-8", newline="") as handle:
+            yield from csv.DictReader(handle)
+
+
+class TableWriter:
+    """One resource's CSV, written beside its final path: one file, or for MULTIPART resources
+    parts cut at page boundaries (``page`` is called before each page's rows)."""
+
+    def __init__(self, name: str, columns: list[str]):
+        self.name, self.columns = name, columns
+        self.multipart = name in MULTIPART
+        self.parts: list[tuple[Path, Path]] = []  # (temp, final)
+        self.handle = None
+        self.writer = None
+        self.rows_in_part = 0
+        if not self.multipart:
+            self._open(CLEAN / f"{name}.csv")
+
+    def _open(self, final: Path) -> None:
+        temp = pipeline.temp_path(final)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with pipeline.writing(final, temp):
+            self.handle = open(temp, "w", encoding="utf-8", newline="")
+            self.writer = csv.DictWriter(self.handle, fieldnames=self.columns, lineterminator="\n",
+                                         extrasaction="raise")
+            self.writer.writeheader()
+        self.parts.append((temp, final))
+        self.rows_in_part = 0
+
+    def _close_part(self) -> None:
+        if self.handle is not None:
+            with pipeline.writing(self.parts[-1][1]):
+                self.handle.close()  # flushes: a full disk often shows here, not in write()
+            self.handle = None
+
+    def page(self, source_id: str) -> None:
+        if not self.multipart:
+            return
+        if self.handle is None:
+            self._open(CLEAN / self.name / f"{self.name}-{source_id}.csv")
+        elif self.rows_in_part and (starts_part(source_id) or self.handle.tell() >= PART_MAX_BYTES):
+            self._close_part()
+            self._open(CLEAN / self.name / f"{self.name}-{source_id}.csv")
+
+    def write(self, rows: list[dict]) -> None:
+        with pipeline.writing(self.parts[-1][1]):  # a failed write() names no file: say which
+            for row in rows:
+                self.writer.writerow({key: cell(value) for key, value in row.items()})
+        self.rows_in_part += len(rows)
+
+    def close(self) -> list[tuple[Path, Path]]:
+        """(temp, final) of every part, the last one dropped if it got no rows (unless it is the only one)."""
+        empty_last = self.multipart and self.rows_in_part == 0 and len(self.parts) > 1
+        self._close_part()
+        if empty_last:
+            pipeline.remove_quietly(self.parts.pop()[0])
+        if self.multipart and not self.parts:  # no page at all: one part with the header
+            self._open(CLEAN / self.name / f"{self.name}.csv")
+            self._close_part()
+        return self.parts
+
+    def discard(self) -> None:
+        self._close_part()
+        for temp, _ in self.parts:
+            pipeline.remove_quietly(temp)
+
+
+def owned_files() -> list[Path]:
+    """Every file package has written and may replace or drop: single tables, parts (and the old
+    single file of a multipart table), the descriptor."""
+    files = [CLEAN / f"{name}.csv" for name in RESOURCES]
+    for name in MULTIPART:
+        files += sorted((CLEAN / name).glob(f"{name}-*.csv")) + sorted((CLEAN / name).glob(f"{name}.csv"))
+    return files + [DESCRIPTOR]
 
 
 def table_schema(name: str) -> dict:
@@ -115,7 +223,20 @@ def released_version() -> str | None:
     return json.loads(DESCRIPTOR.read_text(encoding="utf-8")).get("version")
 
 
-def descriptor(resource_files: dict[str, Path], sites: list[str], version: str | None = None) -> dict:
+def _resource_files(name: str, parts: list[tuple[Path, Path]]) -> dict:
+    """Where a resource's data is, with sizes and hashes: path/bytes/hash for one file; for a
+    multipart resource the list of parts, and each part's bytes and hash in ``x_parts`` (the
+    descriptor format has no place for them)."""
+    if name not in MULTIPART:
+        temp, final = parts[0]
+        return {"path": final.relative_to(ROOT).as_posix(), "scheme": "file",
+                "bytes": temp.stat().st_size, "hash": f"sha256:{pipeline.file_digest(temp)}"}
+    return {"path": [final.relative_to(ROOT).as_posix() for _, final in parts], "scheme": "multipart",
+            "x_parts": [{"path": final.relative_to(ROOT).as_posix(), "bytes": temp.stat().st_size,
+                         "hash": f"sha256:{pipeline.file_digest(temp)}"} for temp, final in parts]}
+
+
+def descriptor(resource_parts: dict[str, list[tuple[Path, Path]]], sites: list[str], version: str | None = None) -> dict:
     profiles = strip.load_profiles()
     head = {"version": version} if version else {}
     return {
@@ -146,30 +267,27 @@ def descriptor(resource_files: dict[str, Path], sites: list[str], version: str |
             {
                 "name": name,
                 "type": "table",
-                "path": f"clean/{name}.csv",
-                "scheme": "file",
+                **_resource_files(name, resource_parts[name]),
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "description": DESCRIPTIONS[name],
                 "schema": f"schemas/{name}.schema.json",
-                "bytes": resource_files[name].stat().st_size,
-                "hash": f"sha256:{pipeline.file_digest(resource_files[name])}",
             }
             for name in RESOURCES
         ],
     }
 
 
-def package_files() -> list[Path]:
-    """What package replaces, as one change: the tables, then the descriptor that hashes them."""
-    return [CLEAN / f"{name}.csv" for name in RESOURCES] + [DESCRIPTOR]
-
-
 def recover() -> bool:
     """Complete a package that a kill interrupted during its renames (True if there was one), and
     delete temps no journal claims. Anything reading clean/ runs this first; validate does."""
-    return pipeline.recover_commit(JOURNAL, package_files())
+    found = pipeline.recover_commit(JOURNAL, owned_files())
+    if not JOURNAL.exists():
+        for name in MULTIPART:
+            for temp in (CLEAN / name).glob(f".{name}-*.csv.tmp"):
+                pipeline.remove_quietly(temp)
+    return found
 
 
 def fingerprint() -> str:
@@ -194,8 +312,10 @@ def tables_match_descriptor() -> bool:
     try:
         descriptor = json.loads(DESCRIPTOR.read_text(encoding="utf-8"))
         for resource in descriptor["resources"]:
-            if f"sha256:{pipeline.file_digest(ROOT / resource['path'])}" != resource.get("hash"):
-                return False
+            files = resource["x_parts"] if "x_parts" in resource else [resource]
+            for part in files:
+                if f"sha256:{pipeline.cached_file_digest(ROOT / part['path'])}" != part.get("hash"):
+                    return False
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return True
@@ -211,6 +331,7 @@ def run() -> dict[str, int]:
             digest, stage_fingerprint = inputs_digest(), fingerprint()
             stamp = pipeline.current_stamp("package", digest, stage_fingerprint, output=DESCRIPTOR)
             if stamp is not None and tables_match_descriptor():
+                pipeline.save_digest_cache()
                 return stamp["counts"]  # nothing changed since this package was written
             counts = _write_package(source)
             pipeline.write_stamp("package", digest, stage_fingerprint, output=DESCRIPTOR, counts=counts)
@@ -223,69 +344,61 @@ def run() -> dict[str, int]:
 
 def _write_package(source: Path) -> dict[str, int]:
     CLEAN.mkdir(exist_ok=True)
-    columns = {name: schema_columns(name) for name in RESOURCES}
-    final = {name: CLEAN / f"{name}.csv" for name in RESOURCES}
-    temporary = {name: pipeline.temp_path(path) for name, path in final.items()}
     descriptor_tmp = pipeline.temp_path(DESCRIPTOR)
     counts = {name: 0 for name in RESOURCES}
     sites: set[str] = set()
     errors: list[str] = []
     # Corpus-wide, from the duplicates stage (recomputed in memory if split changed since it ran).
     clusters, repeats = duplicates.current()
+    writers: dict[str, TableWriter] = {}
+    committed = False
     try:
-        handles = {}
-        try:
-            for name in RESOURCES:
-                with pipeline.writing(final[name], temporary[name]):
-                    handles[name] = open(temporary[name], "w", encoding="utf-8", newline="")
-            writers = {name: csv.DictWriter(handles[name], fieldnames=columns[name], lineterminator="\n",
-                                            extrasaction="raise") for name in RESOURCES}
-            for name, writer in writers.items():
-                with pipeline.writing(final[name]):
-                    writer.writeheader()
-            for record in pipeline.progress(pipeline.read_jsonl(source), "package"):
-                try:
-                    tables = rows_for_page(record, repeats)
-                except pipeline.PageError as error:
-                    errors.append(f"{record['source']['path']}: {error}")
-                    continue
-                sites.add(record["site"])
-                for name, rows in tables.items():
-                    # A failed write() names no file: say which table the disk refused.
-                    with pipeline.writing(final[name]):
-                        for row in rows:
-                            writers[name].writerow({key: cell(value) for key, value in row.items()})
-                    counts[name] += len(rows)
-                for document in record["documents"]:
-                    if document["mojibake_spans"]:
-                        print(f"flagged mojibake: {document['doc_id']}: "
-                              + " | ".join(repr(s)[:40] for s in document["mojibake_samples"]))
-            # Not per page: the clusters are corpus-wide (build/duplicates.jsonl, sorted by cluster).
-            with pipeline.writing(final["duplicates"]):
-                for row in clusters:
-                    writers["duplicates"].writerow({key: cell(value) for key, value in row.items()})
-                    counts["duplicates"] += 1
-        finally:
-            for name, handle in handles.items():
-                with pipeline.writing(final[name]):
-                    handle.close()  # flushes: a full disk often shows here, not in write()
+        for name in RESOURCES:
+            writers[name] = TableWriter(name, schema_columns(name))
+        for record in pipeline.progress(pipeline.read_jsonl(source), "package"):
+            try:
+                tables = rows_for_page(record, repeats)
+            except pipeline.PageError as error:
+                errors.append(f"{record['source']['path']}: {error}")
+                continue
+            sites.add(record["site"])
+            for name, rows in tables.items():
+                writers[name].page(record["source_id"])
+                writers[name].write(rows)
+                counts[name] += len(rows)
+            for document in record["documents"]:
+                if document["mojibake_spans"]:
+                    print(f"flagged mojibake: {document['doc_id']}: "
+                          + " | ".join(repr(s)[:40] for s in document["mojibake_samples"]))
+        # Not per page: the clusters are corpus-wide (build/duplicates.jsonl, sorted by cluster).
+        writers["duplicates"].write(clusters)
+        counts["duplicates"] += len(clusters)
+        parts = {name: writer.close() for name, writer in writers.items()}
         if errors:
             for error in errors:
                 print(f"error: {error}", file=sys.stderr)
             raise SystemExit(f"package: {len(errors)} page(s) failed; clean/ left as it was")
-        # The descriptor records each table's size and hash, so it is built from the finished temps.
-        package = descriptor(temporary, sorted(sites), released_version())
+        # The descriptor records each file's size and hash, so it is built from the finished temps.
+        package = descriptor(parts, sorted(sites), released_version())
         with pipeline.writing(DESCRIPTOR, descriptor_tmp):
             descriptor_tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        renames = {temporary[name]: final[name] for name in RESOURCES}
+        renames: dict[Path, Path] = {}
+        for temp, final in (pair for pairs in parts.values() for pair in pairs):
+            if final.exists() and pipeline.file_digest(final) == pipeline.file_digest(temp):
+                pipeline.remove_quietly(temp)  # an unchanged part is left as it is, not rewritten
+            else:
+                renames[temp] = final
         renames[descriptor_tmp] = DESCRIPTOR  # last, so a reader never meets a descriptor ahead of its tables
-        pipeline.commit_files(renames, JOURNAL)
+        kept = {final for pairs in parts.values() for _, final in pairs} | {DESCRIPTOR}
+        pipeline.commit_files(renames, JOURNAL, deletes=[path for path in owned_files() if path not in kept])
+        committed = True
     finally:
         # Every way out (page errors, a full disk, Ctrl-C) drops the temps, unless a journal now
         # lists them: then they are the new package, which the next run completes.
-        if not JOURNAL.exists():
-            for path in [*temporary.values(), descriptor_tmp]:
-                pipeline.remove_quietly(path)
+        if not committed and not JOURNAL.exists():
+            for writer in writers.values():
+                writer.discard()
+            pipeline.remove_quietly(descriptor_tmp)
     return counts
 
 

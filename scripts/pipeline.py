@@ -28,6 +28,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -65,6 +66,53 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
     """Hex digest of a file, read in blocks (SHA256SUMS, datapackage hashes, Zenodo's MD5s)."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, algorithm).hexdigest()
+
+
+# Content hashes of files, remembered with the file's stat (size, mtime, inode, ctime) as git's index
+# does: a file whose stat is unchanged is not read again. What is rebuilt is still decided by
+# content hashes; the stat only saves re-reading bytes (a fresh clone has no cache and hashes all).
+# An entry is trusted only if the file was last modified well before it was hashed ("racy git": a
+# write within the file system's time resolution after hashing would otherwise go unseen).
+DIGEST_CACHE = BUILD / "digest-cache.json"
+RACY_NS = 2_000_000_000
+_digests: dict[str, list] | None = None
+_digests_changed = False
+
+
+def _stat_key(stat: os.stat_result) -> list:
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns]
+
+
+def cached_file_digest(path: Path) -> str:
+    """sha256 of a file, from the digest cache when its stat is unchanged (save_digest_cache keeps it)."""
+    global _digests, _digests_changed
+    if _digests is None:
+        try:
+            _digests = json.loads(DIGEST_CACHE.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _digests = {}
+    key = str(Path(path).resolve())
+    stat = os.stat(path)
+    entry = _digests.get(key)
+    if entry is not None and entry[:4] == _stat_key(stat) and entry[4] - stat.st_mtime_ns > RACY_NS:
+        return entry[5]
+    checked = time.time_ns()
+    digest = file_digest(path)
+    _digests[key] = [*_stat_key(stat), checked, digest]
+    _digests_changed = True
+    return digest
+
+
+def save_digest_cache() -> None:
+    """Write the digest cache if it learnt anything (entries for files gone are dropped)."""
+    global _digests_changed
+    if not _digests_changed or _digests is None:
+        return
+    kept = {key: entry for key, entry in _digests.items() if os.path.exists(key)}
+    BUILD.mkdir(exist_ok=True)
+    with atomic_write(DIGEST_CACHE) as handle:
+        json.dump(kept, handle, sort_keys=True)
+    _digests_changed = False
 
 
 def library_versions(*names: str) -> dict[str, str]:
@@ -343,13 +391,14 @@ def _signals_blocked():
 
 # --- Committing several files as one change ----------------------------------------------------
 
-def commit_files(renames: dict[Path, Path], journal: Path) -> None:
+def commit_files(renames: dict[Path, Path], journal: Path, deletes: Iterable[Path] = ()) -> None:
     """Rename every complete temp onto its final path as one change: all of them, or (after a
     kill) all of them on the next ``recover_commit``, never a mix.
 
     The temps are fsynced first, then ``journal`` lists the renames (itself written by rename),
     then the renames run and the journal is deleted. A journal therefore always points at complete
-    files, and rolling forward is the only repair ever needed.
+    files, and rolling forward is the only repair ever needed. ``deletes`` are files the change
+    drops (parts of a table that are gone): removed after the renames, on recovery too.
     """
     for temp, final in renames.items():
         with writing(final, temp):
@@ -363,14 +412,16 @@ def commit_files(renames: dict[Path, Path], journal: Path) -> None:
                for temp, final in renames.items()]
     with deferred_signals():
         with atomic_write(journal) as handle:
-            handle.write(json.dumps({"renames": entries}, indent=1) + "\n")
+            dropped = [os.path.relpath(path, journal.parent) for path in deletes]
+            handle.write(json.dumps({"renames": entries, "deletes": dropped}, indent=1) + "\n")
         with writing(journal):
             _fsync_dir(journal.parent)
         _roll_forward(journal)
 
 
 def _roll_forward(journal: Path) -> None:
-    entries = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+    content = json.loads(journal.read_text(encoding="utf-8"))
+    entries = content["renames"]
     directories = {journal.parent}
     for temp_name, final_name in entries:
         temp, final = journal.parent / temp_name, journal.parent / final_name
@@ -380,6 +431,11 @@ def _roll_forward(journal: Path) -> None:
         elif not final.exists():
             raise FileNotFoundError(errno.ENOENT, f"listed in {display(journal)} but gone; rebuild", str(final))
         directories.add(final.parent)
+    for name in content.get("deletes", []):
+        path = journal.parent / name
+        with writing(path):
+            path.unlink(missing_ok=True)
+        directories.add(path.parent)
     for directory in directories:
         with writing(directory):
             _fsync_dir(directory)
@@ -642,6 +698,12 @@ class _Computer:
                                      "--jobs 1 to find the page; build/ left as it was") from None
                 idle.append(connection)
         return (result for chunk in results for result in chunk)
+
+
+def computer_local(transform: Callable, jobs: int | None = None) -> "_Computer":
+    """Worker processes for any per-item work (validate's text checks): forked, so ``transform`` may
+    hold what cannot be pickled (compiled RE2 sets, OpenCC)."""
+    return _Computer(transform, jobs or os.cpu_count() or 1)
 
 
 def computer(transform: Callable[[dict], dict], jobs: int):

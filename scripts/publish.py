@@ -71,6 +71,9 @@ class Release:
         files = []
         for pattern in UPLOADED:
             name = pattern.format(name=stem)
+            if name == "documents.parquet" and not (folder / name).exists():  # sharded: every shard
+                files += sorted(folder.glob("documents-[0-9][0-9][0-9][0-9][0-9]-of-*.parquet"))
+                continue
             files.append(DIST / name if name.endswith(".zip") else folder / name)
         return cls(package["name"], version, folder, files, released, citation)
 

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from scripts import db, report
-from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, table_schema
+from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, read_rows, table_files, table_schema
 from scripts.pipeline import ROOT, atomic_write, file_digest
 
 DIST = ROOT / "dist"
@@ -47,8 +47,8 @@ def read_csv(path: Path):
 
 
 def documents_with_text(clean: Path):
-    """Each document with its paragraphs joined by newlines; paragraphs.csv is sorted like documents."""
-    paragraphs = read_csv(clean / "paragraphs.csv")
+    """Each document with its paragraphs joined by newlines; paragraphs are sorted like documents."""
+    paragraphs = read_rows("paragraphs", clean)
     pending = next(paragraphs, None)
     for document in read_csv(clean / "documents.csv"):
         texts = []
@@ -82,34 +82,71 @@ def duplicate_members(clean: Path) -> frozenset:
     return frozenset(row["doc_id"] for row in read_csv(path) if row["representative"] != "true")
 
 
-def write_exports(clean: Path, target: Path, batch_rows: int = 2000, stem: str = "documents",
-                  unique: bool = False) -> int:
-    """<stem>.jsonl and <stem>.parquet, streamed in batches (memory stays flat); with ``unique``,
-    only each duplicates cluster's representative (and every document in no cluster)."""
+# Parquet as the Hugging Face Hub reads it best: row groups of about ROW_GROUP_BYTES of text, shards
+# of about SHARD_BYTES. One shard keeps the plain name (documents.parquet); more are numbered
+# documents-00000-of-00003.parquet, and the card's configs list them.
+ROW_GROUP_BYTES = 100 << 20
+SHARD_BYTES = 500 << 20
+
+
+def shard_names(stem: str, count: int) -> list[str]:
+    if count == 1:
+        return [f"{stem}.parquet"]
+    return [f"{stem}-{index:05d}-of-{count:05d}.parquet" for index in range(count)]
+
+
+def write_exports(clean: Path, target: Path, stem: str = "documents", unique: bool = False,
+                  row_group_bytes: int = ROW_GROUP_BYTES, shard_bytes: int = SHARD_BYTES) -> tuple[int, list[str]]:
+    """<stem>.jsonl and <stem>'s Parquet shards, streamed (memory holds one row group); with
+    ``unique``, only each duplicates cluster's representative (and every document in no cluster).
+    Returns (documents written, shard file names in order)."""
     count = 0
     skip = duplicate_members(clean) if unique else frozenset()
-    with open(target / f"{stem}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl, \
-            pq.ParquetWriter(target / f"{stem}.parquet", PARQUET_SCHEMA, compression="zstd") as parquet:
-        batch: list[dict] = []
+    shards: list[Path] = []
+    writer = None
+    batch: list[dict] = []
+    batch_bytes = shard_written = 0
+
+    def flush() -> None:
+        nonlocal writer, batch, batch_bytes, shard_written
+        if not batch:
+            return
+        if writer is None or shard_written >= shard_bytes:
+            if writer is not None:
+                writer.close()
+            shards.append(target / f".{stem}-shard-{len(shards):05d}.parquet")
+            writer = pq.ParquetWriter(shards[-1], PARQUET_SCHEMA, compression="zstd")
+            shard_written = 0
+        writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA), row_group_size=len(batch))
+        shard_written += batch_bytes
+        batch, batch_bytes = [], 0
+
+    with open(target / f"{stem}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl:
         for document in documents_with_text(clean):
             if document["doc_id"] in skip:
                 continue
             jsonl.write(json.dumps(document, ensure_ascii=False, sort_keys=False) + "\n")
             batch.append(document)
+            batch_bytes += len(document["text"].encode("utf-8"))
             count += 1
-            if len(batch) >= batch_rows:
-                parquet.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
-                batch = []
-        if batch:
-            parquet.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
-    return count
+            if batch_bytes >= row_group_bytes:
+                flush()
+        flush()
+    if writer is None:  # no document: one empty shard, so every config has its file
+        shards.append(target / f".{stem}-shard-00000.parquet")
+        writer = pq.ParquetWriter(shards[-1], PARQUET_SCHEMA, compression="zstd")
+    writer.close()
+    names = shard_names(stem, len(shards))
+    for shard, name in zip(shards, names):
+        shard.replace(target / name)
+    return count, names
 
 
 def statistics(clean: Path) -> dict[str, int]:
     stats = {"sources": 0, "documents": 0, "paragraphs": 0, "removals": 0, "truncated": 0, "mojibake": 0,
              "placeholders": 0, "characters": 0}
     for name in ("sources", "paragraphs", "removals"):
-        stats[name] = sum(1 for _ in read_csv(clean / f"{name}.csv"))
+        stats[name] = sum(1 for _ in read_rows(name, clean))
     for document in read_csv(clean / "documents.csv"):
         stats["documents"] += 1
         stats["truncated"] += document["truncated"] == "true"
@@ -145,7 +182,10 @@ def card_figures(report_readme: str) -> list[str]:
     return [images[f"{name}.png"].replace("](", "](report/", 1) for name in CARD_FIGURES if f"{name}.png" in images]
 
 
-def data_card(package: dict, stats: dict[str, int], figures: list[str] = ()) -> str:
+def data_card(package: dict, stats: dict[str, int], figures: list[str] = (),
+              shards: dict[str, list[str]] | None = None) -> str:
+    shards = shards or {stem: [f"{stem}.parquet"] for stem in ("documents", "documents-unique")}
+    files = {stem: names[0] if len(names) == 1 else names for stem, names in shards.items()}
     header = {
         "license": "odc-by",
         "language": ["zh"],
@@ -154,8 +194,8 @@ def data_card(package: dict, stats: dict[str, int], figures: list[str] = ()) -> 
         "tags": ["chinese", "government", "public-health", "speeches", "reports"],
         # all: every document; unique: one per duplicates cluster (its representative) and the rest.
         "configs": [
-            {"config_name": "all", "data_files": [{"split": "train", "path": "documents.parquet"}], "default": True},
-            {"config_name": "unique", "data_files": [{"split": "train", "path": "documents-unique.parquet"}]},
+            {"config_name": "all", "data_files": [{"split": "train", "path": files["documents"]}], "default": True},
+            {"config_name": "unique", "data_files": [{"split": "train", "path": files["documents-unique"]}]},
         ],
     }
     name_version = f"{package['name']}-{package['version']}"
@@ -167,12 +207,12 @@ def data_card(package: dict, stats: dict[str, int], figures: list[str] = ()) -> 
         f"{stats['documents']} documents ({stats['characters']:,} characters) from {stats['sources']} pages, in "
         f"{stats['paragraphs']} paragraphs; {stats['removals']} spans removed as boilerplate, each recorded.", "",
         "| file | what |", "|---|---|",
-        "| `documents.parquet`, `documents.jsonl` | one row per document with its full text (paragraphs joined by newlines) |",
+        "| `documents.parquet` (or its shards `documents-00000-of-0000N.parquet`, row groups of ~100 MB), `documents.jsonl` | one row per document with its full text (paragraphs joined by newlines) |",
         "| `documents-unique.parquet`, `documents-unique.jsonl` | the same, one document per duplicates cluster (its representative; `clean/duplicates.csv`) |",
         "| `clean/sources.csv` | one row per raw page: where it came from, its bytes, how it was decoded |",
         "| `clean/documents.csv` | one row per document, with its quality flags |",
-        "| `clean/paragraphs.csv` | the cleaned text, one row per paragraph |",
-        "| `clean/removals.csv` | every span removed from a page, with the rule that removed it |",
+        "| `clean/paragraphs/*.csv` | the cleaned text, one row per paragraph (a multipart table: its parts in `datapackage.json` order) |",
+        "| `clean/removals/*.csv` | every span removed from a page, with the rule that removed it (multipart) |",
         "| `datapackage.json`, `schemas/` | the Frictionless Data Package and its Table Schemas |",
         "| `report/` | figures of the corpus (`report/README.md`), drawn from these tables |",
         "| `corpus.db` | SQLite: every table with its keys, full-text search (FTS5 trigram) on paragraphs and "
@@ -191,7 +231,7 @@ def data_card(package: dict, stats: dict[str, int], figures: list[str] = ()) -> 
         "Each page's site, URL, retrieval date and known licence are in `clean/sources.csv`.", "",
         "## How it was built", "",
         "Decoded (encoding detected and verified, recorded per page), stripped of site boilerplate by "
-        "declarative site profiles (every removal in `clean/removals.csv`), converted to Simplified "
+        "declarative site profiles (every removal in `clean/removals/`), converted to Simplified "
         "Chinese with OpenCC per document (Taiwan and Hong Kong forms included, ruby pinyin removed), "
         "normalised to one punctuation and width form (NFC; full-width Chinese punctuation in Chinese "
         "context; half-width digits and Latin letters), and split into documents. Tool versions: "
@@ -251,7 +291,7 @@ def release(version: str) -> tuple[Path, Path]:
     if not VERSION.fullmatch(version):
         raise SystemExit(f"error: version {version!r} is not x.y.z: three numbers without leading zeros, "
                          f"like 1.2.3 (no 'v', no suffix)")
-    missing = [name for name in RESOURCES if not (CLEAN / f"{name}.csv").exists()]
+    missing = [name for name in RESOURCES if not all(path.exists() for path in table_files(name))]
     if missing or not DESCRIPTOR.exists():
         raise SystemExit("error: clean/ or datapackage.json missing; run `make all` first")
     package = set_repository_version(version)
@@ -261,16 +301,19 @@ def release(version: str) -> tuple[Path, Path]:
     (staging / "clean").mkdir(parents=True)
     (staging / "schemas").mkdir()
     for resource in package["resources"]:
-        shutil.copyfile(ROOT / resource["path"], staging / resource["path"])
+        paths = resource["path"]
+        for path in [paths] if isinstance(paths, str) else paths:
+            (staging / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / path, staging / path)
         shutil.copyfile(ROOT / resource["schema"], staging / resource["schema"])
     (staging / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    write_exports(CLEAN, staging)
-    write_exports(CLEAN, staging, stem="documents-unique", unique=True)
+    shards = {stem: write_exports(CLEAN, staging, stem=stem, unique=stem.endswith("unique"))[1]
+              for stem in ("documents", "documents-unique")}
     # Drawn and loaded from the staged package itself: what ships describes exactly what ships.
     files, _ = report.write_report(staging / "datapackage.json", staging / "report")
     db.build(staging / "datapackage.json", staging / "corpus.db")
     figures = card_figures(files["README.md"].decode("utf-8"))
-    (staging / "README.md").write_text(data_card(package, statistics(CLEAN), figures), encoding="utf-8")
+    (staging / "README.md").write_text(data_card(package, statistics(CLEAN), figures, shards), encoding="utf-8")
     shutil.copyfile(ROOT / "LICENSE", staging / "LICENSE")
     (staging / "CITATION.cff").write_text(citation(version), encoding="utf-8")
     sums = [f"{file_digest(path)}  {path.relative_to(staging).as_posix()}"

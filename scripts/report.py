@@ -95,28 +95,34 @@ class Section:
     skipped: str = ""  # why there is no figure
 
 
-def resource_paths(descriptor: Path) -> dict[str, Path]:
+def resource_paths(descriptor: Path) -> dict[str, list[Path]]:
+    """Each resource's file(s): a multipart resource lists its parts."""
     package_ = json.loads(descriptor.read_text(encoding="utf-8"))
-    return {resource["name"]: descriptor.parent / resource["path"] for resource in package_["resources"]}
+    found = {}
+    for resource in package_["resources"]:
+        paths = resource["path"]
+        found[resource["name"]] = [descriptor.parent / p for p in ([paths] if isinstance(paths, str) else paths)]
+    return found
 
 
-def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """All cells as strings ('' for empty): the figures convert the few numbers they use."""
+def read_table(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+    """All cells as strings ('' for empty), every part: the figures convert the few numbers they use."""
     usecols = (lambda name: name in columns) if columns else None
-    return pd.read_csv(path, dtype=str, keep_default_na=False, usecols=usecols, encoding="utf-8")
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False, usecols=usecols, encoding="utf-8") for path in paths]
+    return pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
 
 
 def load_tables(descriptor: Path) -> Tables:
     paths = resource_paths(descriptor)
     for name in ("sources", "documents", "removals"):
-        if name not in paths or not paths[name].exists():
-            raise SystemExit(f"error: {pipeline.display(paths.get(name, descriptor))}: the {name} table is "
+        if name not in paths or not all(path.exists() for path in paths[name]):
+            raise SystemExit(f"error: {pipeline.display(paths.get(name, [descriptor])[0])}: the {name} table is "
                              "missing; run `make all` first")
     sources = read_table(paths["sources"], ["source_id", "site", "site_key", "encoding", "encoding_confidence"])
     site_key = sources["site_key"] if "site_key" in sources else pd.Series("", index=sources.index)
     sources["site_label"] = site_key.where(site_key != "", sources["site"]).replace("", UNKNOWN)
     sources["encoding_confidence"] = pd.to_numeric(sources["encoding_confidence"], errors="coerce")
-    header = pd.read_csv(paths["documents"], nrows=0, encoding="utf-8").columns.tolist()
+    header = pd.read_csv(paths["documents"][0], nrows=0, encoding="utf-8").columns.tolist()
     wanted = ["doc_id", "source_id", "n_chars", "truncated", "mojibake_spans", "placeholders",
               "script_original", *BREAKDOWNS]
     documents = read_table(paths["documents"], wanted)
@@ -129,9 +135,9 @@ def load_tables(descriptor: Path) -> Tables:
     removals["chars"] = removals["text"].str.len().astype("int64")
     removals = removals.drop(columns="text")
     duplicates = None
-    duplicate_path = paths.get("duplicates", descriptor.parent / "clean" / "duplicates.csv")
-    if duplicate_path.exists():
-        duplicates = read_table(duplicate_path)
+    duplicate_paths = paths.get("duplicates", [descriptor.parent / "clean" / "duplicates.csv"])
+    if all(path.exists() for path in duplicate_paths):
+        duplicates = read_table(duplicate_paths)
         if not {"cluster_id", "doc_id"} <= set(duplicates.columns):
             duplicates = None
     return Tables(sources, documents, removals, duplicates, header)

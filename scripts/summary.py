@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
+from scripts import package
 from scripts.package import CLEAN, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
@@ -34,19 +35,28 @@ def git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
 
 
+def base_files(base: str, name: str) -> list[str]:
+    """Table ``name``'s file(s) at ``base``: its parts (clean/<name>/) or clean/<name>.csv."""
+    listed = git("ls-tree", "--name-only", f"{base}:clean/{name}/").stdout.split()
+    parts = sorted((f for f in listed if f.startswith(f"{name}-") and f.endswith(".csv")),
+                   key=lambda f: package.part_order(name, Path(f)))
+    if parts:
+        return [f"clean/{name}/{f}" for f in parts]
+    return [f"clean/{name}/{name}.csv"] if f"{name}.csv" in listed else [f"clean/{name}.csv"]
+
+
 def base_rows(base: str, name: str) -> Iterator[dict]:
-    """Rows of clean/<name>.csv at ``base`` (none if it did not exist there), streamed."""
-    process = subprocess.Popen(["git", "show", f"{base}:clean/{name}.csv"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    yield from csv.DictReader(io.TextIOWrapper(process.stdout, encoding="utf-8", newline=""))
-    process.wait()
+    """Rows of table ``name`` at ``base`` (none if it did not exist there), streamed, every part."""
+    for path in base_files(base, name):
+        process = subprocess.Popen(["git", "show", f"{base}:{path}"], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        yield from csv.DictReader(io.TextIOWrapper(process.stdout, encoding="utf-8", newline=""))
+        process.wait()
 
 
 def current_rows(name: str, clean: Path = CLEAN) -> Iterator[dict]:
-    path = clean / f"{name}.csv"
-    if path.exists():
-        with open(path, encoding="utf-8", newline="") as handle:
-            yield from csv.DictReader(handle)
+    if all(path.exists() for path in package.table_files(name, clean)):
+        yield from package.read_rows(name, clean)
 
 
 def count(rows: Iterator[dict]) -> int:

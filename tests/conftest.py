@@ -89,3 +89,24 @@ def list_raw_file(repo: Path, rel: str, site: str = "", **columns: str) -> None:
 def read_table(path: Path) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def table_rows(repo: Path, name: str) -> list[dict]:
+    """Every row of clean table ``name`` of ``repo`` (all parts of a multipart one)."""
+    from scripts.package import read_rows
+
+    return list(read_rows(name, repo / "clean"))
+
+
+def first_part(repo: Path, name: str, clean: str = "clean") -> Path:
+    """The file of a clean table, or the first part of a multipart one (where its first rows are);
+    ``clean`` is the tables' folder under ``repo``."""
+    from scripts.package import table_files
+
+    return table_files(name, repo / clean if clean else repo)[0]
+
+
+def last_part(repo: Path, name: str) -> Path:
+    from scripts.package import table_files
+
+    return table_files(name, repo / "clean")[-1]

@@ -10,7 +10,7 @@ import sys
 import yaml
 
 from scripts.check_pr import SHOWN_ROWS, row_differences
-from tests.conftest import ROOT, run_module
+from tests.conftest import ROOT, first_part, run_module
 
 IDENTITY = ["-c", "user.email=t@example.org", "-c", "user.name=t"]
 HEADER = "doc_id,seq,line,text\n"
@@ -42,9 +42,9 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def rebuild_and_compare(repo):
+def rebuild_and_compare(repo, full: bool = False):
     code = ("from scripts.check_pr import rebuild, differs_from_committed\n"
-            "problems = rebuild() or differs_from_committed()\n"
+            f"problems = rebuild(full={full}) or differs_from_committed()\n"
             "print('\\n'.join('PROBLEM ' + p for p in problems))")
     return subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, encoding="utf-8")
 
@@ -62,6 +62,19 @@ def test_committed_data_is_reproduced_by_a_forced_rebuild(repo):
     assert result.returncode == 0 and problems(result) == [], result.stdout + result.stderr
 
 
+def test_a_build_cache_that_lies_is_caught_by_a_full_check_only(repo):
+    """Pages whose inputs and code are unchanged are reused from build/: a pull request costs what it
+    touches. FULL=1 trusts nothing in build/ and rebuilds from raw/."""
+    committed_copy(repo)
+    split = repo / "build" / "split.jsonl"
+    split.write_text(split.read_text(encoding="utf-8").replace("同志们", "同事们", 1), encoding="utf-8")
+    (repo / "build" / "package.stamp.json").unlink()  # package writes again, from the tampered cache
+    stale = problems(rebuild_and_compare(repo))
+    assert any(line.startswith("clean/paragraphs/") for line in stale), stale
+    git(repo, "checkout", "--", "clean", "datapackage.json")
+    assert problems(rebuild_and_compare(repo, full=True)) == []
+
+
 def test_raw_change_without_rebuild_names_the_stale_files(repo):
     committed_copy(repo)
     with open(repo / "raw" / "unknown" / "f004_summary.txt", "ab") as handle:
@@ -70,7 +83,8 @@ def test_raw_change_without_rebuild_names_the_stale_files(repo):
     lines = problems(rebuild_and_compare(repo))
     stale = sorted(line.split(":")[0] for line in lines)
     tables = [name for name in stale if not name.startswith("report/")]  # figures of the longer page change too
-    assert tables == ["clean/documents.csv", "clean/paragraphs.csv", "clean/sources.csv", "datapackage.json"], lines
+    assert tables == ["clean/documents.csv", "clean/paragraphs/paragraphs-f000_ruiwen.csv", "clean/sources.csv",
+                      "datapackage.json"], lines
     assert "report/README.md" in stale
     assert all("differs from the committed version after a full rebuild" in line for line in lines)
 
@@ -87,14 +101,14 @@ def test_unchanged_pull_request_passes_and_writes_its_summary(repo):
 
 def test_hand_edited_paragraph_is_named_by_row_and_summarized_as_committed(repo):
     committed_copy(repo)
-    edit(repo / "clean" / "paragraphs.csv", *GREETING)
+    edit(first_part(repo, "paragraphs"), *GREETING)
     commit(repo, "a paragraph edited by hand")
     result = run_module(repo, "check_pr", "--base", "HEAD~1")
     assert result.returncode == 1
     assert errors(result) == [
-        "clean/paragraphs.csv: differs from the committed version after a full rebuild (run `make all` and commit it, "
-        "or the build is not reproducible)",
-        "clean/paragraphs.csv: row doc_id=f000_ruiwen-001 seq=1 differs from the rebuild "
+        "clean/paragraphs/paragraphs-f000_ruiwen.csv: differs from the committed version after a full rebuild "
+        "(run `make all` and commit it, or the build is not reproducible)",
+        "clean/paragraphs/: row doc_id=f000_ruiwen-001 seq=1 differs from the rebuild "
         "(text: committed '同志们，大家好：' vs rebuilt '同志们：')",
     ], result.stderr
     # The summary is of what the pull request proposes, not of the rebuild that undid the edit.
@@ -108,7 +122,7 @@ def test_bad_profile_fails_each_step_in_one_line_and_the_summary_is_still_writte
     committed_copy(repo)
     with open(repo / "profiles" / "ruiwen.toml", "a", encoding="utf-8") as handle:
         handle.write("\n[[rules]\n")
-    edit(repo / "clean" / "paragraphs.csv", *GREETING)
+    edit(first_part(repo, "paragraphs"), *GREETING)
     commit(repo, "a broken profile and a hand edit")
     result = run_module(repo, "check_pr", "--base", "HEAD~1")
     assert result.returncode == 1
@@ -156,8 +170,8 @@ def test_rows_are_matched_by_key_in_file_order_with_seq_as_a_number(tmp_path):
     lines = row_differences("paragraphs", paragraphs(tmp_path / "committed.csv", committed),
                             paragraphs(tmp_path / "rebuilt.csv", rebuilt))
     assert lines == [
-        "clean/paragraphs.csv: row doc_id=a-001 seq=10 is made by the rebuild but not committed",
-        "clean/paragraphs.csv: row doc_id=a-001 seq=11 differs from the rebuild "
+        "clean/paragraphs/: row doc_id=a-001 seq=10 is made by the rebuild but not committed",
+        "clean/paragraphs/: row doc_id=a-001 seq=11 differs from the rebuild "
         "(text: committed '第11段，手改' vs rebuilt '第11段')",
     ]
 
@@ -167,7 +181,7 @@ def test_long_cells_are_cut_around_their_first_difference(tmp_path):
     committed = paragraphs(tmp_path / "committed.csv", [("a-001", 1, before + "把抓" + after)])
     lines = row_differences("paragraphs", committed,
                             paragraphs(tmp_path / "rebuilt.csv", [("a-001", 1, before + "抓住" + after)]))
-    assert lines == ["clean/paragraphs.csv: row doc_id=a-001 seq=1 differs from the rebuild (text: committed "
+    assert lines == ["clean/paragraphs/: row doc_id=a-001 seq=1 differs from the rebuild (text: committed "
                      f"'…{'前' * 20}把抓{'后' * 38}…' vs rebuilt '…{'前' * 20}抓住{'后' * 38}…')"]
 
 
@@ -176,14 +190,14 @@ def test_at_most_twenty_rows_are_named_then_how_many_more(tmp_path):
     committed = paragraphs(tmp_path / "committed.csv", [(doc_id, seq, "改过") for doc_id, seq, _ in rebuilt])
     lines = row_differences("paragraphs", committed, paragraphs(tmp_path / "rebuilt.csv", rebuilt))
     assert len(lines) == SHOWN_ROWS + 1
-    assert lines[-1] == "clean/paragraphs.csv: and 10 more row(s) differ from the rebuild"
+    assert lines[-1] == "clean/paragraphs/: and 10 more row(s) differ from the rebuild"
 
 
 def test_row_cut_short_by_a_hand_edit_shows_its_missing_cells_as_empty(tmp_path):
     committed = tmp_path / "committed.csv"
     committed.write_text(HEADER + "a-001,1,1\n", encoding="utf-8")
     lines = row_differences("paragraphs", committed, paragraphs(tmp_path / "rebuilt.csv", [("a-001", 1, "正文")]))
-    assert lines == ["clean/paragraphs.csv: row doc_id=a-001 seq=1 differs from the rebuild "
+    assert lines == ["clean/paragraphs/: row doc_id=a-001 seq=1 differs from the rebuild "
                      "(text: committed '' vs rebuilt '正文')"]
 
 
@@ -191,5 +205,5 @@ def test_committed_rows_out_of_key_order_are_reported_not_misread(tmp_path):
     rows = [("a-001", 1, "一"), ("a-001", 2, "二"), ("a-001", 3, "三")]
     lines = row_differences("paragraphs", paragraphs(tmp_path / "committed.csv", [rows[1], rows[0], rows[2]]),
                             paragraphs(tmp_path / "rebuilt.csv", rows))
-    assert lines[-1] == ("clean/paragraphs.csv: committed row doc_id=a-001 seq=1 (line 3) is out of key order or "
+    assert lines[-1] == ("clean/paragraphs/: committed row doc_id=a-001 seq=1 (line 3) is out of key order or "
                          "repeats a key; rows after it were not compared")

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from scripts import db
-from tests.conftest import read_table, run_module
+from tests.conftest import first_part, read_table, run_module, table_rows
 
 
 @pytest.fixture
@@ -28,14 +28,14 @@ def database(repo):
 
 def a_phrase(repo) -> str:
     """Four characters from the middle of a paragraph of the fixture corpus."""
-    text = next(row["text"] for row in read_table(repo / "clean" / "paragraphs.csv") if len(row["text"]) > 40)
+    text = next(row["text"] for row in table_rows(repo, "paragraphs") if len(row["text"]) > 40)
     return text[20:24]
 
 
 def test_phrase_search_returns_exactly_the_paragraphs_that_contain_it(database):
     repo, connection = database
     phrase = a_phrase(repo)
-    expected = {(row["doc_id"], int(row["seq"])) for row in read_table(repo / "clean" / "paragraphs.csv")
+    expected = {(row["doc_id"], int(row["seq"])) for row in table_rows(repo, "paragraphs")
                 if phrase in row["text"]}
     found = connection.execute(db.PARAGRAPHS_MATCHING, {"phrase": phrase}).fetchall()
     assert {(doc_id, seq) for doc_id, seq, *_ in found} == expected
@@ -83,7 +83,7 @@ def test_every_resource_is_a_table_with_the_keys_of_its_schema(database):
         assert declared == {(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
                             for fk in schema.get("foreignKeys", [])}
         count = connection.execute(f"select count(*) from [{resource['name']}]").fetchone()[0]
-        assert count == len(read_table(repo / resource["path"]))
+        assert count == len(table_rows(repo, resource["name"]))
     assert connection.execute("pragma foreign_key_check").fetchall() == []
     doc_id, seq = connection.execute("select doc_id, seq from paragraphs limit 1").fetchone()
     with pytest.raises(sqlite3.IntegrityError):
@@ -99,7 +99,7 @@ def test_types_come_from_the_schema(database):
 def test_a_paragraph_of_no_document_fails_the_build_and_keeps_the_old_database(database):
     repo, _ = database
     before = (repo / "build" / "corpus.db").read_bytes()
-    path = repo / "clean" / "paragraphs.csv"
+    path = first_part(repo, "paragraphs")
     lines = path.read_text(encoding="utf-8").split("\n")
     lines[1] = "no-such-document-001," + lines[1].split(",", 1)[1]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -141,7 +141,7 @@ def test_datasette_answers_a_chinese_full_text_query_on_loopback(database):
         base = f"http://127.0.0.1:{port}/corpus"
         deadline = time.monotonic() + 30
         rows = fetch_json(f"{base}/paragraphs_matching.json?_shape=array&phrase={urllib.parse.quote(phrase)}", deadline)
-        expected = {(row["doc_id"], int(row["seq"])) for row in read_table(repo / "clean" / "paragraphs.csv")
+        expected = {(row["doc_id"], int(row["seq"])) for row in table_rows(repo, "paragraphs")
                     if phrase in row["text"]}
         assert {(row["doc_id"], row["seq"]) for row in rows} == expected
         searched = fetch_json(f"{base}/paragraphs.json?_shape=array&_search={urllib.parse.quote(phrase)}", deadline)

@@ -6,11 +6,11 @@ import csv
 
 from scripts import describe, summary
 from scripts.duplicates import find_clusters
-from tests.conftest import add_raw_file, build, read_table, run_module
+from tests.conftest import add_raw_file, build, read_table, run_module, table_rows
 
 
 def paragraphs_of(repo, doc_id: str) -> list[str]:
-    return [row["text"] for row in read_table(repo / "clean" / "paragraphs.csv") if row["doc_id"] == doc_id]
+    return [row["text"] for row in table_rows(repo, "paragraphs") if row["doc_id"] == doc_id]
 
 
 def longest_speech(repo) -> str:
@@ -91,7 +91,7 @@ def test_hashes_fold_punctuation_and_case_but_keep_digits():
 
 
 def test_paragraphs_record_how_many_documents_and_sites_share_their_text(repo):
-    rows = read_table(repo / "clean" / "paragraphs.csv")
+    rows = table_rows(repo, "paragraphs")
     assert all(len(row["text_hash"]) == 16 for row in rows)
     by_hash: dict[str, set] = {}
     for row in rows:

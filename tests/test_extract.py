@@ -10,7 +10,7 @@ import pytest
 from scripts import extract
 from scripts.decode import detect_html, normalize_newlines
 from scripts.profiles import ProfileError, load_profile
-from tests.conftest import FIXTURES, add_raw_file, build, read_table, run_module
+from tests.conftest import FIXTURES, add_raw_file, build, read_table, run_module, table_rows
 
 HTML = FIXTURES / "html"
 PAGES = {page["file"]: page for page in json.loads((HTML / "pages.json").read_text(encoding="utf-8"))["pages"]}
@@ -166,7 +166,7 @@ def test_html_pages_build_like_text_pages(repo):
     assert int(by_source["ruby"][0]["pinyin_removed"]) > 0
 
     html_docs = {d["doc_id"] for d in documents if sources[d["source_id"]]["path"].endswith(".html")}
-    paragraphs = [row["text"] for row in read_table(repo / "clean" / "paragraphs.csv") if row["doc_id"] in html_docs]
+    paragraphs = [row["text"] for row in table_rows(repo, "paragraphs") if row["doc_id"] in html_docs]
     assert "（一）医疗服务能力稳步提升。县人民医院（院长张喆、副院长李珺、朱镕）新建住院楼投入使用，新增床位200张；" \
            "乡镇卫生院标准化建设全部完成，村卫生室实现全覆盖。" in paragraphs
     assert "这次会议的主要任务是总结去年卫生工作，部署今年重点任务。" in paragraphs
@@ -174,7 +174,7 @@ def test_html_pages_build_like_text_pages(repo):
     text = "\n".join(paragraphs)
     for chrome in ("相关推荐", "热门范文", "网友评论", "版权所有", "当前位置", "<", "&nbsp;", "&#", "(wèi)", "_hmt"):
         assert chrome not in text, chrome
-    removals = [row for row in read_table(repo / "clean" / "removals.csv") if row["source_id"] == "gbk-declared-gb2312"]
+    removals = [row for row in table_rows(repo, "removals") if row["source_id"] == "gbk-declared-gb2312"]
     assert {"相关推荐", "热门范文", "网友评论"} <= {row["text"] for row in removals if row["rule"] == "html.extract"}
     validation = run_module(repo, "validate")
     assert validation.returncode == 0, validation.stdout + validation.stderr

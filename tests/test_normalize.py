@@ -9,7 +9,7 @@ import pytest
 from scripts import chinese
 from scripts.normalize import detect_script, mojibake_spans, normalize_paragraph, normalize_record, \
     punctuation_and_width, remove_pinyin, to_simplified
-from tests.conftest import read_table
+from tests.conftest import read_table, table_rows
 
 
 def simplify(text: str) -> str:
@@ -124,7 +124,7 @@ def test_paragraph_loses_ideographic_indent_and_trailing_spaces():
 # --- the built paragraphs ------------------------------------------------------------------------
 
 def test_built_paragraphs_are_simplified_pinyin_free_and_keep_numbered_headings(repo):
-    rows = read_table(repo / "clean" / "paragraphs.csv")
+    rows = table_rows(repo, "paragraphs")
     flagged = {r["doc_id"] for r in read_table(repo / "clean" / "documents.csv") if r["mojibake_spans"] != "0"}
     t2s = chinese.converter("t2s")
     for row in rows:

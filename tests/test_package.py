@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.package import SHAPING_TOOLS, RESOURCES as PACKAGED
-from tests.conftest import add_raw_file, build, read_table, run_module
+from scripts import package as package_module
+from scripts.package import MULTIPART, SHAPING_TOOLS, RESOURCES as PACKAGED
+from tests.conftest import ROOT, add_raw_file, build, first_part, read_table, run_module
 
 CORE = ["sources", "documents", "paragraphs", "removals"]
 JOURNAL = Path("clean") / ".package-commit.json"
@@ -20,7 +21,7 @@ JOURNAL = Path("clean") / ".package-commit.json"
 
 def package_bytes(repo: Path) -> dict[str, bytes]:
     """Everything package writes, and any file it left beside it (temps, a journal)."""
-    files = {f"clean/{p.name}": p.read_bytes() for p in (repo / "clean").iterdir()}
+    files = {p.relative_to(repo).as_posix(): p.read_bytes() for p in (repo / "clean").rglob("*") if p.is_file()}
     files.update({p.name: p.read_bytes() for p in repo.glob("*datapackage.json*")})
     return files
 
@@ -31,7 +32,11 @@ def test_descriptor_names_every_table_with_its_schema(repo):
     assert PACKAGED[:4] == CORE
     for resource in package["resources"]:
         assert resource["schema"] == f"schemas/{resource['name']}.schema.json"
-        assert resource["path"] == f"clean/{resource['name']}.csv"
+        if resource["name"] in MULTIPART:
+            assert resource["path"] == [f"clean/{resource['name']}/{resource['name']}-f000_ruiwen.csv"]
+            assert [part["path"] for part in resource["x_parts"]] == resource["path"]
+        else:
+            assert resource["path"] == f"clean/{resource['name']}.csv"
     assert {"name", "title", "description", "licenses", "sources"} <= set(package)
 
 
@@ -46,7 +51,7 @@ def test_descriptor_records_the_tools_that_shape_the_output(repo):
 def test_tables_have_exactly_their_schema_columns(repo):
     for name in PACKAGED:
         schema = json.loads((repo / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
-        header = (repo / "clean" / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+        header = first_part(repo, name).read_text(encoding="utf-8").split("\n", 1)[0]
         assert header.split(",") == [field["name"] for field in schema["fields"]]
 
 
@@ -119,10 +124,11 @@ package.main([])
 def test_a_full_disk_is_one_line_naming_the_table_and_leaves_clean_as_it_was(repo):
     (repo / "build" / "package.stamp.json").unlink()  # so that package writes again
     before = package_bytes(repo)
-    result = subprocess.run([sys.executable, "-c", FULL_DISK, ".paragraphs.csv.tmp"], cwd=repo,
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, ".paragraphs-f000_ruiwen.csv.tmp"], cwd=repo,
                             capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 1
-    assert result.stderr == "error: clean/paragraphs.csv: No space left on device; clean/ left as it was\n"
+    assert result.stderr == ("error: clean/paragraphs/paragraphs-f000_ruiwen.csv: No space left on device; "
+                             "clean/ left as it was\n")
     assert package_bytes(repo) == before  # no temps left either
 
 
@@ -143,7 +149,8 @@ def test_an_unwritable_descriptor_is_one_line_naming_it(repo):
 
 def test_temps_without_a_journal_are_deleted_by_the_next_run(repo):
     before = package_bytes(repo)
-    (repo / "clean" / ".paragraphs.csv.tmp").write_text("half a table", encoding="utf-8")
+    (repo / "clean" / "paragraphs" / ".paragraphs-f000_ruiwen.csv.tmp").write_text("half a table", encoding="utf-8")
+    (repo / "clean" / ".documents.csv.tmp").write_text("half a table", encoding="utf-8")
     (repo / ".datapackage.json.tmp").write_text("{", encoding="utf-8")
     result = run_module(repo, "package")
     assert result.returncode == 0, result.stderr
@@ -193,6 +200,9 @@ def test_a_kill_during_the_commit_leaves_old_or_new_and_the_next_run_completes_i
     repo, old, new = changed_corpus
     killed = subprocess.run([sys.executable, "-c", KILLED_AT_REPLACE, str(killed_at)], cwd=repo,
                             capture_output=True, text=True, encoding="utf-8")
+    if killed.returncode == 0:  # fewer renames than killed_at: unchanged parts are not rewritten
+        assert package_bytes(repo) == new
+        return
     assert killed.returncode == 9, killed.stderr
     visible = {name: data for name, data in package_bytes(repo).items() if not name.endswith(".tmp")}
     if (repo / JOURNAL).exists():
@@ -202,8 +212,9 @@ def test_a_kill_during_the_commit_leaves_old_or_new_and_the_next_run_completes_i
         assert result.stdout == "True\n", result.stderr
         assert package_bytes(repo) == new
     else:
-        # Killed before the journal was in place: the old package, untouched.
-        assert visible == old
+        # Killed before the journal was in place (the old package, untouched), or after the commit
+        # (writing the stage's stamp: the new one). Never a mix.
+        assert visible in (old, new)
     assert run_module(repo, "package").returncode == 0
     assert package_bytes(repo) == new
 
@@ -222,8 +233,71 @@ def test_package_completes_an_interrupted_commit_before_anything_else(changed_co
 def test_package_does_nothing_when_nothing_changed_and_rebuilds_over_a_hand_edit(repo):
     result = run_module(repo, "package")
     assert result.returncode == 0 and (repo / "build" / "package.stamp.json").exists()
-    table = repo / "clean" / "paragraphs.csv"
+    table = first_part(repo, "paragraphs")
     built = table.read_bytes()
     table.write_bytes(built.replace("同志们".encode(), "同事们".encode(), 1))
     assert run_module(repo, "package").returncode == 0
     assert table.read_bytes() == built
+
+
+# --- Multipart tables -----------------------------------------------------------------------------
+
+def write_parts(clean: Path, pages: list[str], monkeypatch) -> dict[str, bytes]:
+    """Paragraph rows for ``pages`` written by package's TableWriter under ``clean``; {part name: bytes}."""
+    monkeypatch.setattr(package_module, "CLEAN", clean)
+    writer = package_module.TableWriter("paragraphs", package_module.schema_columns("paragraphs"))
+    for source_id in pages:
+        writer.page(source_id)
+        writer.write([{"doc_id": f"{source_id}-001", "seq": seq, "line": seq, "text": f"第{seq}段。",
+                       "text_hash": "0" * 16, "hash_documents": 1, "hash_sites": 1} for seq in (1, 2)])
+    parts = writer.close()
+    for temp, final in parts:
+        temp.replace(final)
+    return {final.name: final.read_bytes() for _, final in parts}
+
+
+def test_parts_start_at_content_defined_pages_and_an_added_page_touches_one_part(tmp_path, monkeypatch):
+    monkeypatch.setattr(package_module, "PART_PAGES", 4)
+    pages = [f"p{n:03d}" for n in range(60)]
+    before = write_parts(tmp_path / "a", pages, monkeypatch)
+    starts = [p for p in pages[1:] if package_module.starts_part(p)]
+    assert sorted(before) == sorted([f"paragraphs-{pages[0]}.csv"] + [f"paragraphs-{p}.csv" for p in starts])
+    assert 5 <= len(before) <= 40  # about one part per PART_PAGES pages
+    for data in before.values():
+        assert data.startswith(b"doc_id,seq,line,text,")  # every part has its header
+    new_page = next(f"p030{c}" for c in "abcdefgh" if not package_module.starts_part(f"p030{c}"))
+    after = write_parts(tmp_path / "b", sorted(pages + [new_page]), monkeypatch)
+    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    assert len(changed) == 1  # the part the new page falls in; no boundary moved
+    # (a page that starts a part itself splits the part it lands in: two files, the rest untouched)
+
+
+def test_a_part_is_cut_when_it_reaches_the_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(package_module, "PART_PAGES", 10**9)
+    monkeypatch.setattr(package_module, "PART_MAX_BYTES", 200)
+    parts = write_parts(tmp_path, [f"p{n:03d}" for n in range(10)], monkeypatch)
+    assert len(parts) > 2 and all(len(data) < 400 for data in parts.values())
+
+
+def test_a_key_duplicated_across_two_parts_is_caught_by_frictionless_and_by_validate(tmp_path, monkeypatch):
+    from frictionless import Package
+
+    from scripts.tablecheck import TableChecker
+
+    monkeypatch.setattr(package_module, "PART_PAGES", 1)  # every page its own part
+    parts = write_parts(tmp_path / "clean", ["a", "b"], monkeypatch)
+    second = tmp_path / "clean" / "paragraphs" / "paragraphs-b.csv"
+    second.write_bytes(second.read_bytes().replace(b"b-001,1,", b"a-001,2,", 1))  # a's key again
+    schema = json.loads((ROOT / "schemas" / "paragraphs.schema.json").read_text(encoding="utf-8"))
+    schema.pop("foreignKeys")
+    descriptor = {"name": "t", "resources": [{
+        "name": "paragraphs", "type": "table", "scheme": "multipart", "format": "csv",
+        "path": [f"clean/paragraphs/{name}" for name in sorted(parts)], "schema": schema}]}
+    report = Package(descriptor, basepath=str(tmp_path)).validate()
+    errors = [error.message for task in report.tasks for error in task.errors]
+    assert report.tasks[0].stats["rows"] == 4
+    assert any("primary key" in message for message in errors), errors
+    checked = TableChecker("paragraphs", schema).check_files(
+        [tmp_path / "clean" / "paragraphs" / name for name in sorted(parts)])
+    assert checked.problems == ["paragraphs: row 2: primary key {'doc_id': 'a-001', 'seq': 2} is the key of the "
+                                "row before (tables are kept sorted by their key)"]

@@ -262,3 +262,36 @@ def test_a_changed_page_is_recomputed_and_the_others_are_copied(repo):
                         ("normalize", "normalize: 5 pages (1 computed, 4 reused)")):
         result = run_module(repo, stage)
         assert result.stdout.strip().endswith(line), result.stdout + result.stderr
+
+
+def test_a_file_digest_is_reused_while_its_stat_holds_and_recomputed_when_it_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "DIGEST_CACHE", tmp_path / "digest-cache.json")
+    monkeypatch.setattr(pipeline, "_digests", None)
+    page = tmp_path / "page.txt"
+    page.write_bytes("卫生工作总结".encode("utf-8"))
+    old = time.time_ns() - 60_000_000_000
+    os.utime(page, ns=(old, old))
+    reads = []
+    real = pipeline.file_digest
+    monkeypatch.setattr(pipeline, "file_digest", lambda path, *a: reads.append(path) or real(path, *a))
+    first = pipeline.cached_file_digest(page)
+    pipeline.save_digest_cache()
+    monkeypatch.setattr(pipeline, "_digests", None)  # a new process: the cache is read from disk
+    assert pipeline.cached_file_digest(page) == first and len(reads) == 1
+    # Same size, same mtime, other bytes: the ctime (which no one can set) gives it away.
+    page.write_bytes("卫生工作计划".encode("utf-8"))
+    os.utime(page, ns=(old, old))
+    assert pipeline.cached_file_digest(page) == real(page) != first and len(reads) == 2
+
+
+def test_a_file_modified_just_before_it_was_hashed_is_hashed_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "DIGEST_CACHE", tmp_path / "digest-cache.json")
+    monkeypatch.setattr(pipeline, "_digests", None)
+    page = tmp_path / "page.txt"
+    page.write_bytes(b"x")  # mtime now: within the racy window
+    reads = []
+    real = pipeline.file_digest
+    monkeypatch.setattr(pipeline, "file_digest", lambda path, *a: reads.append(path) or real(path, *a))
+    pipeline.cached_file_digest(page)
+    pipeline.cached_file_digest(page)
+    assert len(reads) == 2

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from frictionless import Package
 
-from scripts.package import RESOURCES
+from scripts.package import MULTIPART, RESOURCES
 from scripts.release import VERSION
 from tests.conftest import build, read_table, run_module
 
@@ -28,7 +28,8 @@ def test_release_folder_holds_the_package_and_its_companions(released):
     folder = released / "dist" / NAME
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     figures = [name for name in names if name.startswith("report/")]
-    tables = [f"clean/{name}.csv" for name in RESOURCES] + [f"schemas/{name}.schema.json" for name in RESOURCES]
+    tables = [f"clean/{name}/{name}-f000_ruiwen.csv" if name in MULTIPART else f"clean/{name}.csv"
+              for name in RESOURCES] + [f"schemas/{name}.schema.json" for name in RESOURCES]
     assert "report/README.md" in figures and any(name.endswith(".png") for name in figures)
     assert names == sorted(["CITATION.cff", "LICENSE", "README.md", "SHA256SUMS", "datapackage.json",
                                         "documents.jsonl", "documents.parquet", "documents-unique.jsonl",
@@ -65,7 +66,8 @@ def test_exports_round_trip_with_the_paragraphs(released):
     folder = released / "dist" / NAME
     parquet = pd.read_parquet(folder / "documents.parquet")
     jsonl = pd.read_json(folder / "documents.jsonl", lines=True)
-    paragraphs = pd.read_csv(folder / "clean" / "paragraphs.csv", keep_default_na=False)
+    paragraphs = pd.concat([pd.read_csv(path, keep_default_na=False)
+                            for path in sorted((folder / "clean" / "paragraphs").glob("*.csv"))])
     joined = paragraphs.groupby("doc_id", sort=True)["text"].agg("\n".join)
     assert len(parquet) == len(jsonl) == len(read_table(folder / "clean" / "documents.csv")) == 7
     assert list(parquet["doc_id"]) == list(jsonl["doc_id"]) == list(joined.index)
@@ -101,3 +103,22 @@ def test_bad_version_is_refused_and_nothing_is_written(repo, version):
 @pytest.mark.parametrize("version", ["0.0.0", "0.1.0", "1.2.3", "10.20.300"])
 def test_plain_versions_are_accepted(version):
     assert VERSION.fullmatch(version)
+
+
+def test_exports_are_sharded_with_row_groups_and_read_back_whole(repo, tmp_path):
+    import pyarrow.parquet as pq
+
+    from scripts import release
+
+    count, names = release.write_exports(repo / "clean", tmp_path, row_group_bytes=2_000, shard_bytes=6_000)
+    assert len(names) > 1 and names[0] == f"documents-00000-of-{len(names):05d}.parquet"
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == names  # no temp left
+    files = [pq.ParquetFile(tmp_path / name) for name in names]
+    assert all(f.metadata.num_row_groups >= 1 for f in files) and sum(f.metadata.num_row_groups for f in files) > len(names)
+    whole = pd.concat([pd.read_parquet(tmp_path / name) for name in names], ignore_index=True)
+    jsonl = pd.read_json(tmp_path / "documents.jsonl", lines=True)
+    assert len(whole) == count == len(jsonl) and list(whole["doc_id"]) == list(jsonl["doc_id"])
+    card = release.data_card({"name": "x", "version": "1.0.0", "title": "t", "description": "d", "resources": []},
+                             release.statistics(repo / "clean"), shards={"documents": names, "documents-unique": ["u.parquet"]})
+    header = card.split("---")[1]
+    assert all(f"- {name}" in header for name in names) and "path: u.parquet" in header

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from scripts.summary import doc_order, number_order
-from tests.conftest import add_raw_file, build, run_module
+from tests.conftest import add_raw_file, build, first_part, run_module
 from tests.test_check_pr import committed_copy, edit
 
 EDITED = ("f000_ruiwen-001,1,7,同志们：", "f000_ruiwen-001,1,7,同志们，大家好：")
@@ -13,7 +13,7 @@ EDITED = ("f000_ruiwen-001,1,7,同志们：", "f000_ruiwen-001,1,7,同志们，�
 
 def test_summary_reports_a_changed_document_and_unchanged_counts(repo):
     committed_copy(repo)
-    edit(repo / "clean" / "paragraphs.csv", *EDITED)
+    edit(first_part(repo, "paragraphs"), *EDITED)
     result = run_module(repo, "summary", "--base", "HEAD")
     assert result.returncode == 0, result.stderr
     assert "**Documents changed: 1**" in result.stdout
@@ -26,7 +26,7 @@ def test_summary_of_another_folder_leaves_clean_out_of_it(repo):
     """check-pr summarizes its copy of the committed tables, not the clean/ its rebuild wrote."""
     committed_copy(repo)
     shutil.copytree(repo / "clean", repo / "proposed")
-    edit(repo / "proposed" / "paragraphs.csv", *EDITED)
+    edit(first_part(repo / "proposed", "paragraphs", clean=""), *EDITED)
     output = repo / "elsewhere" / "summary.md"
     result = run_module(repo, "summary", "--base", "HEAD", "--clean", "proposed", "--output", str(output))
     assert result.returncode == 0, result.stderr

@@ -22,14 +22,12 @@ random choices (``--copies``), at the stage's shingle size.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import re
 import time
 from itertools import combinations
 
 from scripts import duplicates, package, shingles
-from scripts.pipeline import ROOT
 
 SEED_SOURCES = ("000_8eea56606f75eb69", "001_a1d90d7132cf1ab2", "002_396dc7a8cdb8c5a8",
                 "003_92a7eb5f272008d1", "004_5928ad22fc79e100")

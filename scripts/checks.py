@@ -14,17 +14,15 @@ import bisect
 import csv
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from scripts import chinese, classify, decode, describe, normalize, pipeline, strip
 from scripts.pipeline import cached_file_digest
-from scripts.profiles import GENERIC, compile_pattern, pattern_set, shadow_map
+from scripts.profiles import GENERIC, compile_pattern, fold_many, pattern_set
 from scripts.tablecheck import Batch
 
 CELL_CHARS = 80
@@ -35,25 +33,6 @@ def cut(text: str, limit: int = CELL_CHARS) -> str:
 
 
 # --- text in batches -----------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _fold_table() -> np.ndarray:
-    """profiles.shadow_map as a lookup table over every code point (4.4 MB): one index per character."""
-    table = np.arange(0x110000, dtype=np.uint32)
-    for key, value in shadow_map().items():
-        if isinstance(value, str):
-            if len(value) != 1:
-                raise ValueError(f"the shadow map must keep lengths: U+{key:04X} -> {value!r}")
-            value = ord(value)
-        table[key] = value
-    return table
-
-
-def fold_many(text: str) -> str:
-    """profiles.fold of a long text in numpy: the same characters, without a dict lookup per one."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    return _fold_table()[codes].tobytes().decode("utf-32-le")
-
 
 class Joined:
     """Texts joined by newlines, with the row each character belongs to."""

@@ -120,10 +120,10 @@ def classifier() -> Classifier:
     return load()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Score:
     value: float
-    evidence: list[str]
+    evidence: tuple[str, ...]
     shapes: frozenset = frozenset()  # ids of the shapes the line shows
 
     @property
@@ -135,12 +135,15 @@ def visible_length(text: str) -> int:
     return len(text) - text.count(" ") - text.count("\t")
 
 
+@lru_cache(maxsize=1 << 16)
 def shapes_of(text: str) -> frozenset:
     model = classifier()
     hits = model.shape_set.Match(text) if text else None
     return frozenset(model.shapes[index][0] for index in hits or ())
 
 
+# A site's chrome recurs on every page a worker strips: the same line is scored once.
+@lru_cache(maxsize=1 << 16)
 def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
     """The chrome score of one line (its shadow: Simplified, half-width), with the evidence."""
     model = classifier()
@@ -172,7 +175,7 @@ def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
     if repeated >= features["repeat_min_pages"]:
         value += features["repeat"]
         evidence.append(f"<on {repeated} pages of the site>")
-    return Score(round(value, 2), evidence, shapes)
+    return Score(round(value, 2), tuple(evidence), shapes)
 
 
 def is_body_like(shadow: str, score: Score) -> bool:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import re2
 
 from scripts import classify
-from scripts.profiles import compile_pattern
+from scripts.profiles import compile_pattern, pattern_set
 
 RULE_PREFIX = "labels."
 # A base this long with a sentence mark is a sentence, not a title (titles rarely carry a comma).
@@ -67,9 +67,18 @@ def is_sentence(text: str) -> bool:
     return text.endswith((":", "：", "。", "；", "！")) or classify.is_body_like(text, classify.score_line(text))
 
 
+@lru_cache(maxsize=1)
+def shape_set():
+    """Every label shape as one RE2 set: one scan says which shapes a line could be (most: none)."""
+    return pattern_set([f"^(?:{shape.pattern.pattern})$" for shape in shapes()])
+
+
 def find(shadow_line: str) -> Label | None:
     """The label a line (its shadow, stripped) starts with or consists of, if any."""
-    for shape in shapes():
+    all_shapes = shapes()
+    hits = shape_set().Match(shadow_line) if all_shapes else None
+    for index in sorted(hits or ()):
+        shape = all_shapes[index]
         match = shape.pattern.fullmatch(shadow_line)
         if match is None:
             continue

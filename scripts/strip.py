@@ -35,7 +35,7 @@ from scripts import classify, extract, labels, pipeline
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
-                              fold, load_profiles, make_shadow, pattern_set, title_key)
+                              fold, fold_lines, load_profiles, make_shadow, pattern_set, title_key)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
@@ -165,7 +165,7 @@ class PageStrip:
 
 def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None) -> PageStrip:
     lines = text.split("\n")
-    page = PageStrip(lines, [make_shadow(line) for line in lines])
+    page = PageStrip(lines, [make_shadow(line, folded) for line, folded in zip(lines, fold_lines(lines))])
     repeats = repeats or {}
     model = classify.classifier()
     stripped = [shadow.text.strip() for shadow in page.shadows]
@@ -483,9 +483,15 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
 def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
     titles = {title_key(value) for key, value in page.meta.items() if key in ("title", "collection")}
     titles.discard("")
+    if not titles or not rules.repeat:
+        return
+    # Each line's key once (not once per rule), and only for lines long enough to be a title.
+    shortest = min(len(title) for title in titles)
+    repeated = [index for index in page.live() if index not in page.spans
+                and len(page.lines[index].strip()) >= shortest and title_key(page.lines[index]) in titles]
     for rule in rules.repeat:
-        for index in list(page.live()):
-            if index not in page.spans and title_key(page.lines[index]) in titles:
+        for index in repeated:
+            if index not in page.removed:
                 page.removed[index] = Removal(rule.id)
 
 
@@ -743,10 +749,10 @@ def _line_hash(site: str, key: str) -> bytes:
 
 def _repeat_keys(text: str) -> dict[int, bytes]:
     keys = {}
-    for index, line in enumerate(text.split("\n")):
+    for index, line in enumerate(fold_lines(text.split("\n"))):
         stripped = line.strip()
         if stripped and len(stripped) <= REPEAT_MAX_CHARS:
-            keys[index] = classify.repeat_key(fold(stripped))
+            keys[index] = classify.repeat_key(stripped)
     return keys
 
 

@@ -91,7 +91,7 @@ def cached_file_digest(path: Path) -> str:
             _digests = json.loads(DIGEST_CACHE.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             _digests = {}
-    key = str(Path(path).resolve())
+    key = os.path.abspath(path)
     stat = os.stat(path)
     entry = _digests.get(key)
     if entry is not None and entry[:4] == _stat_key(stat) and entry[4] - stat.st_mtime_ns > RACY_NS:

@@ -110,3 +110,16 @@ def test_validate_rejects_a_cluster_with_two_representatives(repo):
     result = run_module(repo, "validate")
     assert result.returncode == 1
     assert f"cluster {documents[0]}: 2 representatives, not 1" in result.stderr
+
+
+def test_paragraph_repeats_count_documents_and_distinct_sites_once_each():
+    from scripts.duplicates import ParagraphRepeats
+
+    repeats = ParagraphRepeats()
+    repeats.add("a", ["00000000000000ff", "0000000000000001"])
+    repeats.add("b", ["00000000000000ff"])
+    repeats.add("a", ["0000000000000001", "0000000000000001"])  # twice in one document: once
+    repeats.add("c", ["abcdef0123456789"])  # in one document only: not a repeat
+    assert repeats.repeated() == [{"text_hash": "0000000000000001", "documents": 2, "sites": 1},
+                                  {"text_hash": "00000000000000ff", "documents": 2, "sites": 2}]
+    assert ParagraphRepeats().repeated() == []

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib import font_manager
 
-from scripts import report
+from scripts import figures, report
 from tests.conftest import run_module
 
 
@@ -107,7 +107,7 @@ def test_figure_bytes_depend_neither_on_the_time_nor_the_library_version(repo, m
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1956000000")
     assert report.render(tables) == before
     # The check can fail: matplotlib's own default metadata names its version, and it shows.
-    monkeypatch.setattr(report, "SAVE_METADATA", {})
+    monkeypatch.setattr(figures, "SAVE_METADATA", {})
     assert report.png_bytes(report.documents_per_site(tables).figure) != default_saved
 
 

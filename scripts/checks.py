@@ -19,6 +19,7 @@ from typing import Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyarrow import csv as pacsv
 
 from scripts import chinese, classify, decode, describe, normalize, pipeline, strip
 from scripts.pipeline import cached_file_digest
@@ -146,13 +147,28 @@ class ClassifierText:
 
 class CleanParagraphs:
     """paragraphs: no boilerplate (the generic rules, the classifier, and the page's own site profile,
-    on the shadow strip uses), no Traditional characters, no ruby pinyin, no unflagged mojibake."""
+    on the shadow strip uses), no Traditional characters, no ruby pinyin, no unflagged mojibake.
+
+    The verdict on each file (a part of the multipart table) is cached in ``cache_path`` under its
+    content hash and its context (the checks' fingerprint, the site profile and mojibake flag of
+    each of its pages): a part that did not change is not checked again, so a pull request that adds
+    a page costs the text checks of one part."""
 
     PIECE_ROWS = 2000  # rows a worker checks at once (about 200 kB of text)
     QUEUE_PIECES = 32  # pieces queued before the workers get them: bounds memory
 
     def __init__(self, flagged_documents: frozenset = frozenset(), sites: dict | None = None,
-                 jobs: int | None = None):
+                 jobs: int | None = None, cache_path: Path | None = None, fingerprint: str = "", root: Path | None = None):
+        self.cache_path, self.fingerprint, self.root = cache_path, fingerprint, root
+        self.cache: dict[str, dict] = {}
+        if cache_path is not None and cache_path.exists():
+            try:
+                self.cache = json.loads(cache_path.read_text(encoding="utf-8"))
+            except ValueError:
+                self.cache = {}  # a damaged cache is only a slower run
+        self.verdicts: dict[str, dict] = {}  # this run's, by file
+        self.skip = False
+        self.file = ""
         self.flagged = flagged_documents
         self.sites = sites or {}  # source_id -> site profile, for pages that have one
         self.profiles = {name: ProfileText(rules) for name, rules in text_rules().items()}
@@ -163,13 +179,32 @@ class CleanParagraphs:
         self.pending: list[dict] = []
         self.computer = None
 
+    def start_file(self, path: Path) -> list[str]:
+        """Decides whether ``path`` needs checking; returns its cached problems when it does not."""
+        self.file = path.relative_to(self.root).as_posix() if self.root else path.name
+        digest = pipeline.cached_file_digest(path)
+        doc_ids = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            include_columns=["doc_id"], column_types={"doc_id": pa.string()})).column("doc_id")
+        documents = sorted(set(pc.unique(doc_ids).to_pylist()))
+        pages = sorted({doc_id.rpartition("-")[0] for doc_id in documents})
+        context = pipeline.sha256_hex(self.fingerprint, json.dumps([[page, self.sites.get(page, "")] for page in pages]),
+                                      json.dumps([doc_id for doc_id in documents if doc_id in self.flagged]))
+        entry = self.cache.get(self.file)
+        self.skip = self.cache_path is not None and entry is not None \
+            and entry.get("digest") == digest and entry.get("context") == context
+        self.verdicts[self.file] = entry if self.skip else {"digest": digest, "context": context, "problems": []}
+        return list(entry["problems"]) if self.skip else []
+
     def __call__(self, batch: Batch) -> list[str]:
         """Queues the batch in pieces; checks them in worker processes when enough are queued."""
+        if self.skip:
+            return []
         texts, doc_ids, seqs = batch.texts("text"), batch.texts("doc_id"), batch.texts("seq")
         for start in range(0, len(texts), self.PIECE_ROWS):
             end = start + self.PIECE_ROWS
-            self.pending.append({"texts": texts[start:end], "doc_ids": doc_ids[start:end], "seqs": seqs[start:end],
-                                 "rows": [batch.row(i) for i in range(start, min(end, len(texts)))]})
+            self.pending.append({"file": self.file, "texts": texts[start:end], "doc_ids": doc_ids[start:end],
+                                 "seqs": seqs[start:end],
+                                 "rows": [batch.where(i) for i in range(start, min(end, len(texts)))]})
         return self.flush() if len(self.pending) >= self.QUEUE_PIECES else []
 
     def flush(self) -> list[str]:
@@ -178,8 +213,11 @@ class CleanParagraphs:
         if self.computer is None:
             self.computer = pipeline.computer_local(self.problems_of, self.jobs).__enter__()
         problems = []
-        for result, error in self.computer(self.pending):
-            problems += result if result is not None else [error]
+        for piece, (result, error) in zip(self.pending, self.computer(self.pending)):
+            found = result if result is not None else [error]
+            problems += found
+            if piece["file"] in self.verdicts:
+                self.verdicts[piece["file"]]["problems"] += found
         self.pending = []
         return problems
 
@@ -188,12 +226,15 @@ class CleanParagraphs:
         if self.computer is not None:
             self.computer.__exit__(None, None, None)
             self.computer = None
+        if self.cache_path is not None:  # this run's verdicts only: files gone are forgotten
+            with pipeline.atomic_write(self.cache_path) as handle:
+                json.dump(self.verdicts, handle, ensure_ascii=False, sort_keys=True)
         return problems
 
     def problems_of(self, piece: dict) -> list[str]:
         texts, doc_ids, seqs, rows = piece["texts"], piece["doc_ids"], piece["seqs"], piece["rows"]
         if any("\n" in text for text in texts):
-            return [f"row {rows[i]}: {doc_ids[i]} paragraph {seqs[i]}: a line break inside a paragraph"
+            return [f"{rows[i]}: {doc_ids[i]} paragraph {seqs[i]}: a line break inside a paragraph"
                     for i, text in enumerate(texts) if "\n" in text]
         joined = Joined(texts)
         converted_text = self.t2s.convert(joined.text)
@@ -255,7 +296,7 @@ class CleanParagraphs:
                 if bad:
                     problems.setdefault(unflagged[j], []).append(
                         f"{where(unflagged[j])}: U+{ord(bad.group(0)):04X} in a document not flagged for mojibake")
-        return [f"row {rows[i]}: {problem}" for i in sorted(problems) for problem in problems[i]]
+        return [f"{rows[i]}: {problem}" for i in sorted(problems) for problem in problems[i]]
 
 
 # --- documents -----------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class Batch:
     columns: dict[str, pa.Array]
     first_row: int
     skipped: list[int] = field(default_factory=list)  # row numbers of malformed rows left out
+    label: str = ""  # the part's name for a multipart table ("paragraphs-x.csv "), else ""
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
@@ -53,6 +54,10 @@ class Batch:
             if skipped <= number:
                 number += 1
         return number
+
+    def where(self, index: int) -> str:
+        """How a problem names the row: "row 12", or "paragraphs-x.csv row 12" in a multipart table."""
+        return f"{self.label}row {self.row(index)}"
 
     def texts(self, name: str) -> list[str]:
         return self.columns[name].to_pylist()
@@ -84,7 +89,7 @@ def read_header(path: Path) -> list[str]:
         return next(csv.reader(handle), [])
 
 
-def batches(path: Path, names: list[str], malformed: list[str]) -> Iterator[Batch]:
+def batches(path: Path, names: list[str], malformed: list[str], label: str = "") -> Iterator[Batch]:
     """The file's rows in Arrow batches, every column a string (an empty cell is ""); a row with the
     wrong number of cells is left out and described in ``malformed``. Raises pa.ArrowInvalid for a
     file that is not CSV or not UTF-8."""
@@ -107,7 +112,7 @@ def batches(path: Path, names: list[str], malformed: list[str]) -> Iterator[Batc
     row = 2
     for batch in reader:
         if batch.num_rows:
-            yield Batch(path, {name: batch.column(name) for name in names}, row, sorted(skipped))
+            yield Batch(path, {name: batch.column(name) for name in names}, row, sorted(skipped), label)
             row += batch.num_rows
 
 
@@ -154,6 +159,8 @@ class TableChecker:
         self._kept: dict[str, list[pa.Array]] = {name: [] for name in keep}
 
     def check_files(self, paths: list[Path]) -> TableReport:
+        # The parts of a multipart table live in a folder named after it: a problem names its part.
+        self.multipart = len(paths) > 1 or any(path.parent.name == self.name for path in paths)
         for path in paths:
             self.check_file(path)
         for check in self.row_checks:  # checks that queue batches report the rest now
@@ -176,8 +183,13 @@ class TableChecker:
         if active is None:
             return
         malformed: list[str] = []
+        for check in self.row_checks:  # a check may know this file's verdict already (its cache)
+            start = getattr(check, "start_file", None)
+            for problem in start(path) if start is not None else ():
+                self.report.add(getattr(check, "__name__", "a data check"), f"{self.name}: {problem}")
+        label = f"{path.name} " if getattr(self, "multipart", False) else ""
         try:
-            for batch in batches(path, active, malformed):
+            for batch in batches(path, active, malformed, label):
                 self.report.rows += len(batch)
                 self.check_batch(batch)
         except pa.ArrowInvalid as error:
@@ -219,7 +231,7 @@ class TableChecker:
 
     def _complain(self, batch: Batch, check: str, rows: list[int], message: Callable[[int], str]) -> None:
         for index in rows:
-            self.report.add(check, f"{self.name}: row {batch.row(index)}: {message(index)}")
+            self.report.add(check, f"{self.name}: {batch.where(index)}: {message(index)}")
 
     def _check_field(self, batch: Batch, spec: dict) -> pa.Array | None:
         """Checks one column; returns its typed values (integers, numbers, booleans) or None."""
@@ -286,7 +298,7 @@ class TableChecker:
                 if value == "":
                     continue
                 if value in seen:
-                    self.report.add(f"{name} unique", f"{self.name}: row {batch.row(index)}: {name} {value!r} is not unique")
+                    self.report.add(f"{name} unique", f"{self.name}: {batch.where(index)}: {name} {value!r} is not unique")
                 seen.add(value)
         return typed
 
@@ -301,7 +313,7 @@ class TableChecker:
         if not self.sorted_by_key:
             for index, key in enumerate(zip(*(c.to_pylist() for c in columns))):
                 if key in self._seen_keys:
-                    self.report.add("primary key", f"{self.name}: row {batch.row(index)}: primary key "
+                    self.report.add("primary key", f"{self.name}: {batch.where(index)}: primary key "
                                     f"{dict(zip(self.key, key))} is not unique")
                 self._seen_keys.add(key)
             return
@@ -320,7 +332,7 @@ class TableChecker:
             same = pc.fill_null(equal, False).to_pylist()
             for index in bad:
                 state = "is the key of the row before" if same[index] else "is out of key order"
-                self.report.add("primary key", f"{self.name}: row {batch.row(index)}: primary key "
+                self.report.add("primary key", f"{self.name}: {batch.where(index)}: primary key "
                                 f"{dict(zip(self.key, keys[index]))} {state} (tables are kept sorted by their key)")
         self._previous_key = tuple(c[len(c) - 1].as_py() for c in columns)
 

@@ -28,6 +28,9 @@ from scripts.package import DESCRIPTOR, MAY_BE_EMPTY, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
 REPORT = BUILD / "validation-report.json"
+# The text checks' verdict per table file (checks.CleanParagraphs): an unchanged part is not checked
+# again; --force checks everything.
+TEXT_CACHE = BUILD / "validate-text-cache.json"
 MESSAGE_CHARS = 300
 # Tables package writes in primary-key order (checked by order, in constant memory); the others'
 # keys are checked with a set.
@@ -45,8 +48,8 @@ def resource_paths(resource: dict, root: Path) -> list[Path]:
     return [root / path for path in ([paths] if isinstance(paths, str) else paths)]
 
 
-def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES),
-                  text_checks: bool = True) -> tuple[list[str], list[str], dict]:
+def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks: bool = True,
+                  use_cache: bool = False) -> tuple[list[str], list[str], dict]:
     """(problems, summary lines, report as a dict) for the package at ``descriptor``."""
     import pyarrow as pa
     from frictionless import Package
@@ -75,7 +78,8 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES),
     }
     if text_checks:
         row_checks["paragraphs"].append(checks.CleanParagraphs(
-            flagged_documents=checks.flagged_documents(clean / "documents.csv"), sites=sites))
+            flagged_documents=checks.flagged_documents(clean / "documents.csv"), sites=sites,
+            cache_path=TEXT_CACHE if use_cache else None, fingerprint=fingerprint(), root=root))
     reports, summary, tasks = {}, [], []
     for name in expected:
         resource = resources.get(name)
@@ -222,7 +226,7 @@ def run(force: bool = False, with_frictionless: bool = False) -> int:
             pipeline.save_digest_cache()
             print("validate: nothing changed since the last successful validation (--force to run it again)")
             return 0
-        code = _run(with_frictionless)
+        code = _run(with_frictionless, force)
         pipeline.save_digest_cache()
         if code == 0:
             pipeline.write_stamp("validate", digest, stage_fingerprint, output=DESCRIPTOR)
@@ -231,10 +235,10 @@ def run(force: bool = False, with_frictionless: bool = False) -> int:
         return code
 
 
-def _run(with_frictionless: bool = False) -> int:
+def _run(with_frictionless: bool = False, force: bool = False) -> int:
     # Profiles first: when one is broken the checks that use them are skipped, the rest still run.
     profile_problems = check_profiles()
-    problems, summary, package_report = check_package(text_checks=not profile_problems)
+    problems, summary, package_report = check_package(text_checks=not profile_problems, use_cache=not force)
     problems = profile_problems + problems
     if with_frictionless:
         problems += check_with_frictionless()

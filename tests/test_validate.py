@@ -195,3 +195,25 @@ def test_validation_is_not_repeated_when_nothing_changed_but_is_after_an_edit(re
     add_paragraph(repo, "上一篇：卫生计生工作计划范文 下一篇：语文工作计划范文")
     edited = run_module(repo, "validate")
     assert edited.returncode == 1 and "nothing changed" not in edited.stdout
+
+
+def test_text_checks_of_an_unchanged_part_are_reused_and_a_changed_part_is_checked_again(repo):
+    assert run_module(repo, "validate", "--force").returncode == 0  # --force: checks all, caches nothing
+    assert not (repo / "build" / "validate-text-cache.json").exists()
+    (repo / "build" / "validate.stamp.json").unlink(missing_ok=True)
+    assert run_module(repo, "validate").returncode == 0
+    cache_path = repo / "build" / "validate-text-cache.json"
+    cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    part = last_part(repo, "paragraphs").relative_to(repo).as_posix()
+    assert cache[part]["problems"] == []
+    # A verdict is reused while the part's bytes and context are the same: plant one to see it.
+    cache[part]["problems"] = ["row 2: planted by the test"]
+    cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    (repo / "build" / "validate.stamp.json").unlink(missing_ok=True)
+    reused = run_module(repo, "validate")
+    assert reused.returncode == 1 and "paragraphs: row 2: planted by the test" in reused.stderr
+    # Another byte in the part: it is checked again (and the planted verdict is gone).
+    add_paragraph(repo, "上一篇：卫生计生工作计划范文 下一篇：语文工作计划范文")
+    checked = run_module(repo, "validate")
+    assert "planted by the test" not in checked.stderr
+    assert "boilerplate left, rule generic.prev_next" in checked.stderr

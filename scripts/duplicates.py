@@ -25,7 +25,6 @@ package computes the same in memory when this stage's output is missing or stale
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from array import array
@@ -66,7 +65,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     Returns [{cluster_id, doc_id, representative, similarity}], sorted by cluster_id then
     representative first then doc_id.
     """
-    from datasketch import MinHash, MinHashLSH  # here: a stage with nothing to do never imports it
+    from datasketch import MinHashLSH  # here: a stage with nothing to do never imports it
 
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=shingles.NUM_PERM)
     info: dict[str, dict] = {}
@@ -75,12 +74,12 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     # similarity 1: LSH and the shingle sets see one copy only, so a text republished a hundred
     # times costs one signature, not a hundred squared candidate pairs (measured: 49 s and 4 GB on
     # 1,000 benchmark pages made of 5 seeds before; see make bench-build).
-    first_copy: dict[bytes, str] = {}
+    first_copy: dict[str, str] = {}
     canonical: dict[str, str] = {}
     for doc in documents:
         doc_id = doc["doc_id"]
         info[doc_id] = {key: doc[key] for key in ("doc_id", "truncated", "placeholders", "n_chars")}
-        exact = hashlib.sha256(describe.fold(doc["text"]).encode("utf-8")).digest()
+        exact = doc.get("folded_sha256") or shingles.folded_sha256(doc["text"])
         if exact in first_copy:
             canonical[doc_id] = first_copy[exact]
             continue
@@ -89,7 +88,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
         # benchmark's) are computed here.
         values = (shingles.from_hex(doc["minhash"]) if doc.get("minhash") and size == SHINGLE
                   else shingles.signature(shingles.shingles(doc["text"], size)))
-        minhash = MinHash(hashvalues=values, scheme="affine32")
+        minhash = shingles.Signature(values)
         for other in lsh.query(minhash):
             pairs.add((min(other, doc_id), max(other, doc_id)))
         lsh.insert(doc_id, minhash)
@@ -177,7 +176,8 @@ def _documents(repeats: ParagraphRepeats | None = None) -> Iterator[dict]:
     for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
         if repeats is not None:
             repeats.add(record["site_key"], document["paragraph_hashes"])
-        yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars", "minhash")},
+        yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars", "minhash",
+                                           "folded_sha256")},
                "text": "\n".join(text for _, text in document["paragraphs"])}
 
 

@@ -56,6 +56,7 @@ def split_record(record: dict) -> dict:
             "text_sha256": describe.document_sha256(texts),
             "paragraph_hashes": [describe.paragraph_hash(text) for text in texts],
             "minhash": shingles.signature_hex("\n".join(texts)),
+            "folded_sha256": shingles.folded_sha256("\n".join(texts)),
             **describe.describe(title, texts),
         })
     return {

@@ -223,20 +223,25 @@ def released_version() -> str | None:
     return json.loads(DESCRIPTOR.read_text(encoding="utf-8")).get("version")
 
 
-def _resource_files(name: str, parts: list[tuple[Path, Path]]) -> dict:
+def _resource_files(name: str, parts: list[tuple[Path, Path]], digests: dict[Path, str]) -> dict:
     """Where a resource's data is, with sizes and hashes: path/bytes/hash for one file; for a
     multipart resource the list of parts, and each part's bytes and hash in ``x_parts`` (the
     descriptor format has no place for them)."""
     if name not in MULTIPART:
         temp, final = parts[0]
         return {"path": final.relative_to(ROOT).as_posix(), "scheme": "file",
-                "bytes": temp.stat().st_size, "hash": f"sha256:{pipeline.file_digest(temp)}"}
+                "bytes": temp.stat().st_size, "hash": f"sha256:{digests[temp]}"}
     return {"path": [final.relative_to(ROOT).as_posix() for _, final in parts], "scheme": "multipart",
             "x_parts": [{"path": final.relative_to(ROOT).as_posix(), "bytes": temp.stat().st_size,
-                         "hash": f"sha256:{pipeline.file_digest(temp)}"} for temp, final in parts]}
+                         "hash": f"sha256:{digests[temp]}"} for temp, final in parts]}
 
 
-def descriptor(resource_parts: dict[str, list[tuple[Path, Path]]], sites: list[str], version: str | None = None) -> dict:
+def descriptor(resource_parts: dict[str, list[tuple[Path, Path]]], sites: list[str], version: str | None = None,
+               digests: dict[Path, str] | None = None) -> dict:
+    """The package descriptor of the finished temps; ``digests`` are their sha256 (computed here
+    when not given)."""
+    if digests is None:
+        digests = {temp: pipeline.file_digest(temp) for pairs in resource_parts.values() for temp, _ in pairs}
     profiles = strip.load_profiles()
     head = {"version": version} if version else {}
     return {
@@ -267,7 +272,7 @@ def descriptor(resource_parts: dict[str, list[tuple[Path, Path]]], sites: list[s
             {
                 "name": name,
                 "type": "table",
-                **_resource_files(name, resource_parts[name]),
+                **_resource_files(name, resource_parts[name], digests),
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
@@ -379,12 +384,13 @@ def _write_package(source: Path) -> dict[str, int]:
                 print(f"error: {error}", file=sys.stderr)
             raise SystemExit(f"package: {len(errors)} page(s) failed; clean/ left as it was")
         # The descriptor records each file's size and hash, so it is built from the finished temps.
-        package = descriptor(parts, sorted(sites), released_version())
+        digests = {temp: pipeline.file_digest(temp) for pairs in parts.values() for temp, _ in pairs}
+        package = descriptor(parts, sorted(sites), released_version(), digests)
         with pipeline.writing(DESCRIPTOR, descriptor_tmp):
             descriptor_tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         renames: dict[Path, Path] = {}
         for temp, final in (pair for pairs in parts.values() for pair in pairs):
-            if final.exists() and pipeline.file_digest(final) == pipeline.file_digest(temp):
+            if final.exists() and pipeline.cached_file_digest(final) == digests[temp]:
                 pipeline.remove_quietly(temp)  # an unchanged part is left as it is, not rewritten
             else:
                 renames[temp] = final

@@ -299,5 +299,5 @@ def test_a_key_duplicated_across_two_parts_is_caught_by_frictionless_and_by_vali
     assert any("primary key" in message for message in errors), errors
     checked = TableChecker("paragraphs", schema).check_files(
         [tmp_path / "clean" / "paragraphs" / name for name in sorted(parts)])
-    assert checked.problems == ["paragraphs: row 2: primary key {'doc_id': 'a-001', 'seq': 2} is the key of the "
-                                "row before (tables are kept sorted by their key)"]
+    assert checked.problems == ["paragraphs: paragraphs-b.csv row 2: primary key {'doc_id': 'a-001', 'seq': 2} "
+                                "is the key of the row before (tables are kept sorted by their key)"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import re2
 
 from scripts.pipeline import ROOT
-from scripts.profiles import compile_pattern, pattern_set
+from scripts.profiles import Rule, compile_pattern, pattern_set
 
 DATA = ROOT / "rules" / "boilerplate.toml"
 RULE_ID = "classifier.chrome"
@@ -50,6 +50,9 @@ class Classifier:
     # Shapes of a line that opens the replies of a forum thread or a Q&A page (沙发 发表于…, 其他回答):
     # the document is the first post or the best answer, and what follows is the site's.
     reply_shapes: tuple[tuple[str, "re2._Regexp"], ...] = ()
+    # Shapes of the line that opens a Q&A page's chosen answer (✔ 最佳答案): a title below it is the
+    # answer's own, body text.
+    answer_shapes: tuple[tuple[str, "re2._Regexp"], ...] = ()
 
 
 def _number(problems: list[str], where: str, value) -> float:
@@ -80,7 +83,7 @@ def load(path: Path = DATA) -> Classifier:
             continue
         for word in words:
             weights[word] = max(weights.get(word, weight), weight)
-    shapes, truncation_shapes, reply_shapes = [], [], []
+    shapes, truncation_shapes, reply_shapes, answer_shapes = [], [], [], []
     for index, shape in enumerate(data.get("shape", []), start=1):
         shape_id = shape.get("id", f"shape {index}")
         weight = _number(problems, f"shape {shape_id} weight", shape.get("weight"))
@@ -94,6 +97,8 @@ def load(path: Path = DATA) -> Classifier:
             truncation_shapes.append((shape_id, pattern))
         if shape.get("replies", False) is True:
             reply_shapes.append((shape_id, pattern))
+        if shape.get("answer", False) is True:
+            answer_shapes.append((shape_id, pattern))
     features = {key: _number(problems, f"features.{key}", value) for key, value in data.get("features", {}).items()}
     for key in ("short_chars", "short", "sentence", "sentence_max", "long_chars", "long", "edge", "repeat",
                 "repeat_min_pages"):
@@ -112,7 +117,7 @@ def load(path: Path = DATA) -> Classifier:
     list_pattern = re.compile("|".join(re.escape(word) for word in sorted(headers, key=len, reverse=True)))
     shape_set = pattern_set([pattern.pattern for _, _, pattern in shapes])
     return Classifier(remove, suspect, cues, weights, tuple(shapes), shape_set, features, list_pattern, item_max_chars,
-                      tuple(truncation_shapes), tuple(reply_shapes))
+                      tuple(truncation_shapes), tuple(reply_shapes), tuple(answer_shapes))
 
 
 @lru_cache(maxsize=1)
@@ -129,6 +134,34 @@ class Score:
     @property
     def detail(self) -> str:
         return " ".join(self.evidence)
+
+
+INLINE_RULE_PREFIX = "classifier.inline."
+
+
+@lru_cache(maxsize=1)
+def inline_rules() -> tuple[tuple[Rule, int], ...]:
+    """The [[inline]] spans of rules/boilerplate.toml as strip's inline rules, each with the number
+    of lines of a page that must show it (min_lines, default 1)."""
+    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    found, problems = [], []
+    for index, entry in enumerate(data.get("inline", []), start=1):
+        shape_id = entry.get("id", f"inline {index}")
+        source = entry.get("pattern", "")
+        min_lines = entry.get("min_lines", 1)
+        if isinstance(min_lines, bool) or not isinstance(min_lines, int) or min_lines < 1:
+            problems.append(f"rules/boilerplate.toml: inline {shape_id}: min_lines must be a whole number >= 1")
+            continue
+        try:
+            pattern = compile_pattern(source)
+        except re2.error as error:
+            problems.append(f"rules/boilerplate.toml: inline {shape_id}: bad pattern: {error}")
+            continue
+        found.append((Rule(id=INLINE_RULE_PREFIX + shape_id, where="inline", profile="classifier", pattern=pattern,
+                           source=source), min_lines))
+    if problems:
+        raise ClassifierDataError("\n".join(problems))
+    return tuple(found)
 
 
 def visible_length(text: str) -> int:
@@ -203,10 +236,33 @@ def opens_list(shadow: str) -> bool:
     return classifier().list_headers.search(shadow) is not None
 
 
+# An opener is a heading (相关推荐, · 往期精彩 ·), not a menu that happens to hold the word (首页 论坛 排行榜 登录).
+OPENER_MAX_CHARS = 30
+OPENER_MAX_WORDS = 3
+
+
+def is_list_opener(shadow: str) -> bool:
+    text = shadow.strip()
+    return (opens_list(text) and visible_length(text) <= OPENER_MAX_CHARS
+            and len(text.split()) <= OPENER_MAX_WORDS)
+
+
 def is_list_item(shadow: str) -> bool:
     text = shadow.strip()
     marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
     return marks == 0 and visible_length(text) <= classifier().item_max_chars
+
+
+# A linked headline is at most this long (visible characters).
+HEADLINE_MAX_CHARS = 40
+
+
+def is_headline_item(shadow: str, score: Score) -> bool:
+    """An item of a list of linked headlines (▶ 注意！这些春季传染病要警惕): short, no full stop,
+    not a numbered heading or a salutation. A headline may carry a comma or a question mark."""
+    text = shadow.strip()
+    return (0 < visible_length(text) <= HEADLINE_MAX_CHARS and "。" not in text
+            and not score.shapes & {"numbered_heading", "salutation", "closing"})
 
 
 def looks_like_text(shadow: str) -> bool:
@@ -227,6 +283,11 @@ def repeat_key(shadow: str) -> str:
 def opens_replies(shadow: str) -> bool:
     """Is the line the header of a reply (a forum floor, another answer)?"""
     return any(pattern.search(shadow) for _, pattern in classifier().reply_shapes)
+
+
+def opens_answer(shadow: str) -> bool:
+    """Is the line the header of a Q&A page's chosen answer (最佳答案)?"""
+    return any(pattern.search(shadow) for _, pattern in classifier().answer_shapes)
 
 
 def cut_marker(shadow: str) -> tuple[bool, int | None]:

@@ -105,7 +105,8 @@ class RuleSet:
 def rule_set(profile_id: str) -> RuleSet:
     profiles = load_profiles()
     site = list(profiles[profile_id].rules) if profile_id else []
-    return RuleSet(site + list(profiles[GENERIC].rules))
+    # The classifier's inline spans (rules/boilerplate.toml [[inline]]) come after every profile's.
+    return RuleSet(site + list(profiles[GENERIC].rules) + [rule for rule, _ in classify.inline_rules()])
 
 
 def group(match, rule: Rule, name: str) -> tuple[int, int] | None:
@@ -184,7 +185,11 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         return (any(rule.boundary for rule, _ in matches[index]) or index in shaped_labels
                 or bool(_glued_label(rules, stripped[index])))
 
-    body = [i for i in live if not matches[i] and classify.is_body_like(judged[i], scores[i])]
+    # The headlines a list opener (往期推荐, 延伸阅读, 喜欢此内容的人还喜欢) introduces are links, wherever
+    # the list stands; they are never body text, so they neither end the header nor extend the body.
+    list_items = _headline_lists(live, stripped, matches, scores)
+    body = [i for i in live if not matches[i] and i not in list_items
+            and classify.is_body_like(judged[i], scores[i])]
     punctuated_title = _punctuated_title(live, matches, scores, judged, labelled)
     if punctuated_title in body:
         body.remove(punctuated_title)  # a title that reads like a sentence is still the header's
@@ -217,6 +222,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         if index in shaped_labels:
             _mark_label(page, index, shaped_labels[index])
             continue
+        if index in list_items:
+            page.removed[index] = Removal(classify.LIST_RULE_ID, None, "<headline after a list opener>")
+            continue
         score = scores[index].value + (model.features["edge"] if edge else 0.0)
         if edge and index < first_body and FILE_EXTENSION.search(stripped[index]) \
                 and classify.score_line(FILE_EXTENSION.sub("", stripped[index])).value < model.suspect:
@@ -241,6 +249,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         if index not in page.removed:
             page.removed[index] = Removal(classify.RULE_ID, scores[index].value, scores[index].detail)
     _link_lists(page, stripped, first_body, last_body)
+    _enclosed_runs(page, stripped, scores, first_body, last_body)
     _inline(page, rules)
     _repeated_titles(page, rules)
     # A suspect line that inline rules emptied, or that another rule removed, is no longer kept.
@@ -287,14 +296,73 @@ def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body
             open_list = False  # a list runs on consecutive lines
             continue
         if index in page.removed:
-            open_list = open_list or (classify.opens_list(stripped[index])
-                                      and classify.visible_length(stripped[index]) <= 30)
+            open_list = open_list or classify.is_list_opener(stripped[index])
             continue
         if open_list and classify.is_list_item(stripped[index]):
             page.removed[index] = Removal(classify.LIST_RULE_ID)
             page.suspects = [s for s in page.suspects if s["line"] != index + 1]
         else:
             open_list = False
+
+
+def _headline_lists(live: list[int], stripped: list[str], matches: dict, scores: dict) -> set[int]:
+    """Lines that follow a list opener the classifier or a rule calls chrome, on consecutive lines,
+    while they read as linked headlines (short, no full stop)."""
+    model = classify.classifier()
+    items: set[int] = set()
+    open_list, previous = False, -2
+    for index in live:
+        if index != previous + 1:
+            open_list = False  # a list runs on consecutive lines
+        previous = index
+        text = stripped[index]
+        chrome = any(not rule.boundary for rule, _ in matches[index]) \
+            or scores[index].value + model.features["edge"] >= model.remove
+        if chrome and classify.is_list_opener(text):
+            open_list = True
+        elif open_list and not matches[index] and classify.is_headline_item(text, scores[index]):
+            items.add(index)
+        else:
+            open_list = chrome and open_list
+    return items
+
+
+# A run of this many short lines at most, enclosed by chrome, is chrome (an infobox, a widget).
+ENCLOSED_MAX_LINES = 12
+
+
+def _enclosed_runs(page: PageStrip, stripped: list[str], scores: dict, first_body: int, last_body: int) -> None:
+    """Between the first and last body lines, a run of short sentence-free lines that are not body
+    text (an infobox's fields, a table of contents, a rating row), with chrome the classifier or a
+    rule removed directly above and below it (blank lines aside), is part of that chrome."""
+    live = [index for index, line in enumerate(page.lines) if line.strip()]
+    chrome = {index for index, why in page.removed.items()
+              if why.rule != classify.TITLE_RULE_ID and index not in page.boundaries}
+    position = 0
+    while position < len(live):
+        index = live[position]
+        if index in page.removed or index in page.spans or not first_body < index < last_body:
+            position += 1
+            continue
+        end = position
+        while end < len(live) and live[end] not in page.removed and live[end] not in page.spans \
+                and live[end] not in page.boundaries and _field_like(stripped[live[end]], scores.get(live[end])):
+            end += 1
+        run = live[position:end]
+        if run and len(run) <= ENCLOSED_MAX_LINES and position > 0 and end < len(live) \
+                and live[position - 1] in chrome and live[end] in chrome:
+            for inner in run:
+                page.removed[inner] = Removal(classify.RULE_ID, None, "<short line enclosed by chrome>")
+        position = max(end, position + 1)
+    page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed]
+
+
+def _field_like(shadow: str, score) -> bool:
+    """A short line that is not text: a field, a name, a contents entry."""
+    return (score is not None and classify.visible_length(shadow) <= classify.classifier().item_max_chars
+            and not any(mark in shadow for mark in "。;；!！?？")
+            and shadow.count(",") + shadow.count("，") == 0
+            and not classify.is_body_like(shadow, score))
 
 
 FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?)$", re.IGNORECASE)
@@ -384,8 +452,10 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
     model = classify.classifier()
     anchor = page.meta_lines.get("collection", -1) if page.meta_lines.get("collection", -1) < first_body else -1
     title_like, candidates = [], []
+    # Below a chosen answer's header (最佳答案), a title is the answer's own: body text.
+    answer = next((i for i in range(first_body) if stripped[i] and classify.opens_answer(stripped[i])), first_body)
     for index in page.live():
-        if index >= first_body:
+        if index >= min(first_body, answer):
             break
         text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
         if classify.score_line(text).value >= model.suspect:
@@ -442,8 +512,25 @@ def _without_inline(rules: RuleSet, shadow_line: str) -> str:
     """The line with what inline rules would remove taken out (labels aside)."""
     for rule in rules.inline_rules(shadow_line):
         if not rule.boundary:
-            shadow_line = rule.pattern.sub("", shadow_line)
+            shadow_line = "".join(piece for _, piece in _kept_pieces(rule, shadow_line))
     return shadow_line.strip()
+
+
+def _drop_span(rule: Rule, match) -> tuple[int, int]:
+    """What an inline match removes: its `drop` group when the pattern names one, else all of it."""
+    index = rule.pattern.groupindex.get("drop")
+    if index is not None and match.group(index) is not None:
+        return match.start(index), match.end(index)
+    return match.start(), match.end()
+
+
+def _kept_pieces(rule: Rule, text: str):
+    cursor = 0
+    for match in rule.pattern.finditer(text):
+        start, end = _drop_span(rule, match)
+        yield cursor, text[cursor:start]
+        cursor = max(cursor, end)
+    yield cursor, text[cursor:]
 
 
 def _glued_label(rules: RuleSet, shadow_line: str):
@@ -457,6 +544,10 @@ def _glued_label(rules: RuleSet, shadow_line: str):
 
 
 def _inline(page: PageStrip, rules: RuleSet) -> None:
+    # A span some pages show once in text (a heading ending in 编辑) is boilerplate only where the page
+    # repeats it: those rules are kept for pages where they match on enough lines.
+    minimum = {rule.id: count for rule, count in classify.inline_rules() if count > 1}
+    found: dict[str, list[int]] = {}
     for index in list(page.live()):
         shadow, line = page.shadows[index], page.lines[index]
         candidates = rules.inline_rules(shadow.text)
@@ -466,18 +557,27 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
         lead = len(shadow.text) - len(shadow.text.lstrip())
         for rule in candidates:
             for match in rule.pattern.finditer(shadow.text):
-                if match.end() == match.start():
+                span_start, span_end = _drop_span(rule, match)
+                if span_end == span_start:
                     continue
                 if rule.boundary:
                     if match.start() != lead or match.end() >= len(shadow.text.rstrip()):
                         continue
                     page.boundaries[index] = {"label": line[:shadow.to_line(match.start(), match.end(), len(line))[1]].strip(),
                                               "base": "", "glued": True}
-                start, end = shadow.to_line(match.start(), match.end(), len(line))
+                start, end = shadow.to_line(span_start, span_end, len(line))
                 spans.append((start, end, rule.id))
                 page.capture(match, rule, index)
+                if rule.id in minimum:
+                    found.setdefault(rule.id, []).append(index)
         if spans:
             page.spans[index] = _disjoint(page.spans.get(index, []) + spans)
+    for rule_id, indexes in found.items():
+        if len(set(indexes)) < minimum[rule_id]:
+            for index in set(indexes):
+                page.spans[index] = [span for span in page.spans[index] if span[2] != rule_id]
+                if not page.spans[index]:
+                    del page.spans[index]
 
 
 def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:

@@ -44,3 +44,45 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     assert "signoff_date" in classify.shapes_of("2024年1月12日")
     assert "signoff_date" in classify.shapes_of("二〇二四年一月十二日")
     assert "signoff_date" not in classify.shapes_of("2024年1月12日召开会议")
+
+
+@pytest.mark.parametrize("line", [
+    "编者按：1月12日，南岭市召开会议。主任在会上作了讲话，现将讲话摘要刊发如下。",
+    "温馨提示：1. 部分文档预览时可能显示错乱，下载后可正常查看。2. 本文档由用户上传，版权归原作者所有。",
+    "【题记】春节前整理电脑，翻出两篇旧稿，也供同行参考。",
+    "本文为原创，转载请注明出处并附上原文链接，谢谢。",
+    "▲ 会议现场。 杨XX 摄",
+    "24小时热榜 1 冬季流感高发，专家提醒做好防护 2 县域医共体建设迈入新阶段 3 多地推进检查检验结果互认",
+    "来源丨青溪县卫生健康局",
+    "蓝天社区 - 机关干部的网上家园",
+    "查看: 1862｜回复: 3",
+])
+def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
+    assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove
+
+
+@pytest.mark.parametrize("line", [
+    "今年以来，我院认真落实上级部署，各项工作顺利推进。",
+    "一、加强领导，明确责任",
+    "会议指出，要坚持预防为主，转载和推广先进经验。",
+])
+def test_sentences_are_not_scored_as_notices(line):
+    assert classify.score_line(fold(line)).value < classify.classifier().suspect
+
+
+def test_list_openers_are_headings_not_menus():
+    assert classify.is_list_opener(fold("· 往期精彩 ·")) and classify.is_list_opener(fold("喜欢此内容的人还喜欢"))
+    assert not classify.is_list_opener(fold("首页 论坛 群组 空间 排行榜 登录 注册"))
+
+
+def test_headline_items_may_carry_a_question_mark_but_not_a_full_stop():
+    def headline(text):
+        return classify.is_headline_item(fold(text), classify.score_line(fold(text)))
+    assert headline("▶ 家庭医生签约，你签了吗？")
+    assert not headline("今年以来,我院各项工作顺利推进。") and not headline("一、指导思想")
+
+
+def test_best_answer_headers_and_comment_headers_are_recognised():
+    assert classify.opens_answer(fold("✔ 最佳答案")) and not classify.opens_answer(fold("最佳答案是什么"))
+    assert classify.opens_replies(fold("老周（邻镇卫生院） 於 2024-02-04 09:03 說："))
+    assert classify.opens_replies(fold("評論 (4)"))

@@ -468,3 +468,57 @@ def test_a_signature_the_site_repeats_is_kept_above_its_date():
 def test_dividers_page_numbers_and_prev_next_links_go_between_body_lines(line):
     result = strip_text(f"同志们:\n今天我们召开会议,研究部署工作。\n{line}\n一、提高站位,加强领导,落实责任。")
     assert line not in kept(result)
+
+
+def test_headlines_after_a_list_opener_go_even_with_a_question_mark_and_do_not_extend_the_body():
+    page = ("同志们:\n今天我们召开会议,研究部署工作。\n谢谢大家!\n- END -\n觉得有用,就点个在看吧!\n"
+            "往期推荐\n▶ 卫生院年终总结怎么写？附5篇范文\n▶ 家庭医生签约，你签了吗？")
+    result = strip_text(page)
+    assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+    assert ("classifier.link_list", "▶ 卫生院年终总结怎么写？附5篇范文") in removed(result)
+
+
+def test_a_menu_holding_a_list_word_does_not_open_a_list():
+    page = "首页 论坛 排行榜 | 登录 注册\n卫生院安全检查情况汇报\n查看: 1862｜回复: 3\n为做好安全工作,现将检查情况汇报如下。"
+    result = strip_text(page)
+    assert result["meta"]["title"] == "卫生院安全检查情况汇报"
+    assert kept(result) == ["为做好安全工作,现将检查情况汇报如下。"]
+
+
+def test_short_fields_enclosed_by_chrome_inside_the_body_go():
+    page = ("同志们:\n家庭医生签约服务是深化医改的重要内容,对分级诊疗具有重要意义。\n中文名\n家庭医生签约服务\n"
+            "推行时间\n2016年\n目录\n1 基本概念\n2 服务内容\n\n一、基本概念\n家庭医生是为群众提供签约服务的第一责任人。")
+    result = strip_text(page)
+    assert "推行时间" not in kept(result) and "2016年" not in kept(result) and "1 基本概念" not in kept(result)
+    assert kept(result)[-2:] == ["一、基本概念", "家庭医生是为群众提供签约服务的第一责任人。"]
+
+
+def test_an_encyclopedia_edit_link_goes_from_its_heading_only_when_the_page_repeats_it():
+    page = ("同志们:\n今天我们召开会议,研究部署工作。\n基本概念编辑\n家庭医生是第一责任人。\n"
+            "服务内容编辑\n涵盖常见病、多发病的诊治。\n项目背景播报编辑\n项目实施以来,补助标准逐步提高。")
+    assert kept(strip_text(page))[2::2] == ["基本概念", "服务内容", "项目背景"]
+    single = strip_text("同志们:\n今天我们召开会议,研究部署工作。\n新闻编辑\n做好宣传报道工作。")
+    assert "新闻编辑" in kept(single)
+
+
+def test_a_bracketed_site_name_and_domain_goes_from_the_sentence():
+    result = strip_text("同志们:\n全年接种疫苗6.8万剂次（文秘苑 wenmiyuan.example）,接种率保持在95%以上。\n谢谢大家!")
+    assert kept(result)[1] == "全年接种疫苗6.8万剂次,接种率保持在95%以上。"
+    aside = strip_text("同志们:\n全年接种疫苗6.8万剂次（含 A 类疫苗）,接种率保持在95%以上。\n谢谢大家!")
+    assert kept(aside)[1] == "全年接种疫苗6.8万剂次（含 A 类疫苗）,接种率保持在95%以上。"
+
+
+def test_a_qa_answers_own_title_below_the_best_answer_header_is_body():
+    page = ("卫生院工作总结怎么写？求一篇范文\n提问者：匿名用户 | 2023-11-02 19:36 | 浏览 1.8万次\n"
+            "问题补充：单位要求年底交，大概两千字，有没有大神给个范文，谢谢各位了\n✔ 最佳答案\n"
+            "XX镇卫生院2023年工作总结\n2023年，我院认真贯彻落实各项要求，现将全年工作总结如下：")
+    result = strip_text(page)
+    assert result["meta"]["title"] == "卫生院工作总结怎么写？求一篇范文"
+    assert kept(result) == ["XX镇卫生院2023年工作总结", "2023年，我院认真贯彻落实各项要求，现将全年工作总结如下："]
+
+
+def test_blog_comments_after_a_comment_header_go():
+    page = ("同志们:\n今天我们召开会议,研究部署工作。\n谢谢大家!\n\n评论 (1)\n老周 于 2024-02-04 09:03 说：\n"
+            "第二篇很受用，借用了，多谢分享。\n回复")
+    result = strip_text(page)
+    assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]

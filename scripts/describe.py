@@ -63,13 +63,14 @@ def _folded_away() -> re.Pattern:
 
 
 FOLDED_AWAY = _folded_away()
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def fold(text: str) -> str:
     """Text as the hashes see it: NFC, Latin lower-cased, every space, punctuation mark and symbol
     (category Z, P, S, C) removed. 20XX and 20xx fold together; 2020 and 2021 do not."""
     text = unicodedata.normalize("NFC", text).lower()
-    if text.isascii() or max(text) <= "\uffff":
+    if ASTRAL.search(text) is None:  # (a scan in C; max(text) made a string per character)
         return FOLDED_AWAY.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "ZPSC")  # beyond the BMP
 
@@ -233,20 +234,24 @@ def mask(text: str) -> str:
     return text
 
 
+@cache
+def _place_pattern():
+    """Every name as one RE2 alternation, leftmost-longest: at each position the longest name that
+    starts there, then on after it, as a scan by hand would find them, in one linear pass."""
+    import re2
+
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    options.longest_match = True
+    names, _ = place_names()
+    return re2.compile("|".join(re.escape(name) for name in sorted(names)), options)
+
+
 def find_places(text: str) -> list[tuple[int, str]]:
     """(position, name) of gazetteer names in the masked text, longest match first, no overlaps."""
-    names, longest = place_names()
-    minimum = rules()["region"]["min_chars"]
-    found, i = [], 0
-    while i < len(text):
-        for size in range(min(longest, len(text) - i), minimum - 1, -1):
-            if text[i:i + size] in names:
-                found.append((i, text[i:i + size]))
-                i += size
-                break
-        else:
-            i += 1
-    return found
+    if not place_names()[0]:
+        return []
+    return [(match.start(), match.group(0)) for match in _place_pattern().finditer(text)]
 
 
 def region(title: str, paragraphs: list[str]) -> tuple[str, str, dict | None]:

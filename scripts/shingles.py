@@ -38,10 +38,11 @@ _B = _random.randint(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
 _EMPTY = np.full(NUM_PERM, 2**32 - 1, dtype=np.uint32)
 
 
-def shingles(text: str, size: int = SHINGLE) -> np.ndarray:
+def shingles(text: str, size: int = SHINGLE, folded: str | None = None) -> np.ndarray:
     """The sorted, distinct 64-bit hashes of the text's folded character shingles (a text shorter
-    than ``size`` is one shingle)."""
-    codes = np.frombuffer(describe.fold(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    than ``size`` is one shingle); ``folded`` is describe.fold(text) when the caller has it."""
+    folded = describe.fold(text) if folded is None else folded
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(codes) == 0:
         return codes
     width = min(size, len(codes))
@@ -67,18 +68,19 @@ def signature(shingle_set: np.ndarray) -> np.ndarray:
     return values
 
 
-def signature_hex(text: str) -> str:
+def signature_hex(text: str, folded: str | None = None) -> str:
     """A document's signature as split records it: 1,024 hex digits (little-endian uint32s)."""
-    return signature(shingles(text)).astype("<u4").tobytes().hex()
+    return signature(shingles(text, folded=folded)).astype("<u4").tobytes().hex()
 
 
 def from_hex(text: str) -> np.ndarray:
     return np.frombuffer(bytes.fromhex(text), dtype="<u4").astype(np.uint32)
 
 
-def folded_sha256(text: str) -> str:
+def folded_sha256(text: str, folded: str | None = None) -> str:
     """What makes two documents exact copies: their folded text (no spaces or punctuation)."""
-    return hashlib.sha256(describe.fold(text).encode("utf-8")).hexdigest()
+    folded = describe.fold(text) if folded is None else folded
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 class Signature:

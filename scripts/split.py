@@ -35,6 +35,8 @@ def split_record(record: dict) -> dict:
         paragraphs = segment["paragraphs"]  # [line, text] pairs
         title = document_title(segment, record["meta"], compilation)
         texts = [text for _, text in paragraphs]
+        text = "\n".join(texts)
+        folded = describe.fold(text)  # once, for the signature and the exact-copy hash
         documents.append({
             "doc_id": doc_id(source_id, seq),
             "seq": seq,
@@ -55,8 +57,8 @@ def split_record(record: dict) -> dict:
             # Hashes for the duplicates stage, and what the document is (scripts/describe.py).
             "text_sha256": describe.document_sha256(texts),
             "paragraph_hashes": [describe.paragraph_hash(text) for text in texts],
-            "minhash": shingles.signature_hex("\n".join(texts)),
-            "folded_sha256": shingles.folded_sha256("\n".join(texts)),
+            "minhash": shingles.signature_hex(text, folded),
+            "folded_sha256": shingles.folded_sha256(text, folded),
             **describe.describe(title, texts),
         })
     return {

@@ -63,9 +63,8 @@ def build(corpus: list[Page]) -> tuple[dict[str, dict], list[str]]:
             continue
         decoded.append({"source_id": page.name, "row": row, "text": decode.normalize_newlines(detection.text),
                         "path": row["path"], "encoding": detection.encoding, "key": ""})
-    counts = strip.count_repeats(decoded)
     records = {}
-    for record in strip._as_input(decoded, counts):
+    for record in strip.inputs_in_memory(decoded):
         try:
             stripped = strip.strip_record(record)
         except PageError as error:

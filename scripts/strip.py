@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from scripts import classify, extract, labels, pipeline
@@ -856,17 +857,57 @@ def _repeat_keys(text: str) -> dict[int, bytes]:
     return keys
 
 
-def count_repeats(records) -> dict[bytes, int]:
+REPEAT_KEYS = pipeline.BUILD / "strip-repeat-keys.jsonl"
+
+
+def _page_line_hashes(record: dict) -> list[str]:
+    """The page's short lines as (site, folded line) hashes, by line: [[index, hex], ...]."""
+    site = site_key(record["row"])
+    if not site:
+        return []
+    return [[index, _line_hash(site, key).hex()] for index, key in _repeat_keys(record["text"]).items()]
+
+
+def line_hashes(decoded: Path) -> Iterator[tuple[pipeline.Line, list]]:
+    """Each page of decode's output with its line hashes, and build/strip-repeat-keys.jsonl rewritten:
+    a page whose decode key is unchanged takes its hashes from there (its record is not even parsed),
+    so recounting the corpus after one page changed reads one page. Both files are sorted by
+    source_id: a streaming merge, constant memory."""
+    previous = pipeline.read_jsonl(REPEAT_KEYS) if REPEAT_KEYS.exists() else iter(())
+    old = next(previous, None)
+    with pipeline.atomic_write(REPEAT_KEYS) as out:
+        for line in pipeline.read_lines(decoded):
+            while old is not None and old["source_id"] < line.source_id:
+                old = next(previous, None)
+            if old is not None and old["source_id"] == line.source_id and old["key"] == line.key:
+                hashes = old["lines"]
+            else:
+                hashes = _page_line_hashes(line.load())
+            out.write(pipeline.dump_json_line({"source_id": line.source_id, "key": line.key, "lines": hashes}))
+            yield line, hashes
+
+
+def count_repeats(pages: Iterable[tuple[object, list]]) -> dict[str, int]:
     """Pages per (site, line) over the corpus, streaming: only 8-byte hashes of short lines are kept,
     and only lines seen on two pages or more survive the count."""
-    counts: dict[bytes, int] = {}
-    for record in records:
-        site = site_key(record["row"])
-        if not site:
-            continue
-        for digest in {_line_hash(site, key) for key in _repeat_keys(record["text"]).values()}:
+    counts: dict[str, int] = {}
+    for _, hashes in pages:
+        for digest in {digest for _, digest in hashes}:
             counts[digest] = counts.get(digest, 0) + 1
     return {digest: count for digest, count in counts.items() if count >= 2}
+
+
+@dataclass(frozen=True)
+class _StripInput(pipeline.Line):
+    """A decoded page as strip's input, parsed only if the page must be computed: its key joins the
+    counts of its repeated lines, which are all that it depends on of the other pages."""
+    repeats: str = "{}"
+
+    def load(self) -> dict:
+        record = json.loads(self.text)
+        source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
+        return {"source_id": record["source_id"], "key": self.key, "source": source, "text": record["text"],
+                "repeats": json.loads(self.repeats)}
 
 
 def fingerprint() -> str:
@@ -885,28 +926,47 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
         # Nothing changed: not even the repetition count reads a page.
         return pipeline.run_stage("strip", strip_record, (), stage_fingerprint, jobs, force,
                                   input_digest=input_digest)
-    counts = count_repeats(pipeline.read_jsonl(decoded))
-    records = pipeline.read_jsonl(decoded)
-    return pipeline.run_stage("strip", strip_record, _as_input(records, counts), stage_fingerprint, jobs, force,
+    counts = count_repeats(line_hashes(decoded))
+    return pipeline.run_stage("strip", strip_record, _as_input(decoded, counts), stage_fingerprint, jobs, force,
                               input_digest=input_digest)
 
 
-def _as_input(records, counts: dict[bytes, int]):
+def _with_hashes(decoded: Path) -> Iterator[tuple[pipeline.Line, list]]:
+    """decode's pages with their line hashes, from the file line_hashes just wrote in their order."""
+    hashes = pipeline.read_jsonl(REPEAT_KEYS)
+    for line in pipeline.read_lines(decoded):
+        entry = next(hashes, None)
+        if entry is None or entry["source_id"] != line.source_id:
+            raise OSError(f"{pipeline.display(REPEAT_KEYS)} does not follow build/decode.jsonl; run strip again")
+        yield line, entry["lines"]
+
+
+def _repeats(hashes: list, counts: dict[str, int]) -> dict[str, int]:
+    """Line index -> pages of the site it is on, for the page's lines on enough of them."""
     minimum = classify.classifier().features["repeat_min_pages"]
-    for record in records:
-        # Everything decode says about the page travels on to package, whatever decode adds.
-        source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
-        site = site_key(record["row"])
-        repeats = {}
-        if site:
-            for index, key in _repeat_keys(record["text"]).items():
-                count = counts.get(_line_hash(site, key), 0)
-                if count >= minimum:
-                    repeats[str(index)] = count
+    return {str(index): counts[digest] for index, digest in hashes if counts.get(digest, 0) >= minimum}
+
+
+def _as_input(decoded: Path, counts: dict[str, int]) -> Iterator[_StripInput]:
+    for line, hashes in _with_hashes(decoded):
+        text = json.dumps(_repeats(hashes, counts), sort_keys=True)
         # The page's result depends on the other pages only through these counts: they join its key.
-        key = pipeline.sha256_hex(record["key"], json.dumps(repeats, sort_keys=True))
-        yield {"source_id": record["source_id"], "key": key, "source": source, "text": record["text"],
-               "repeats": repeats}
+        yield _StripInput(line.source_id, pipeline.sha256_hex(line.key, text), line.text, text)
+
+
+def inputs_in_memory(records: list[dict]) -> list[dict]:
+    """strip's inputs for decoded records held in memory (suggest, the benchmark, tests): the same
+    repetition counts and keys as the stage, over these pages."""
+    pages = [(record, _page_line_hashes(record)) for record in records]
+    counts = count_repeats(pages)
+    inputs = []
+    for record, hashes in pages:
+        repeats = _repeats(hashes, counts)
+        source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
+        inputs.append({"source_id": record["source_id"],
+                       "key": pipeline.sha256_hex(record["key"], json.dumps(repeats, sort_keys=True)),
+                       "source": source, "text": record["text"], "repeats": repeats})
+    return inputs
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -73,14 +73,13 @@ def _stamp(line: str) -> str:
 
 
 def draft(site: str, pages: list[dict]) -> str:
-    counts = strip.count_repeats(pages)
     removed_by: dict[str, Counter] = {}
     suspects: Counter = Counter()
     labels: Counter = Counter()
     seen: Counter = Counter()
     names: Counter = Counter()
     examples: dict[str, str] = {}
-    for record in strip._as_input(pages, counts):
+    for record in strip.inputs_in_memory(pages):
         try:
             result = strip.strip_record(record)
         except PageError as error:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from scripts import strip
 from scripts.pipeline import PageError
-from tests.conftest import read_table, table_rows
+from tests.conftest import read_table, run_module, table_rows
 
 
 def strip_text(text: str, site: str = "") -> dict:
@@ -264,8 +267,7 @@ def test_a_line_recurring_on_pages_of_one_site_is_removed_with_its_count():
              for n, (title, body) in enumerate([("卫生院工作总结", "今年以来，我院各项工作顺利推进。"),
                                                 ("卫生局工作计划", "明年我局将重点抓好基本医疗。"),
                                                 ("疾控中心工作要点", "全年传染病报告发病率持续下降。")])]
-    counts = strip.count_repeats(pages)
-    records = list(strip._as_input(pages, counts))
+    records = strip.inputs_in_memory(pages)
     assert records[0]["repeats"] == {"0": 3}
     result = strip.strip_record(records[0])
     assert [(r["rule"], r["text"]) for r in result["removals"]][0] == ("classifier.site_repeat", "小站精品文稿第0期")
@@ -522,3 +524,25 @@ def test_blog_comments_after_a_comment_header_go():
             "第二篇很受用，借用了，多谢分享。\n回复")
     result = strip_text(page)
     assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+
+
+COUNTED_STRIP = """
+from scripts import strip
+calls = []
+real = strip._page_line_hashes
+strip._page_line_hashes = lambda record: calls.append(record["source_id"]) or real(record)
+report = strip.run()
+print(report.computed, sorted(calls))
+"""
+
+
+def test_after_one_page_changed_only_that_page_is_read_to_recount_site_repetition(repo):
+    with open(repo / "raw" / "unknown" / "f004_summary.txt", "ab") as handle:
+        handle.write("\n补充一段文字，说明工作情况。\n".encode("utf-8"))
+    assert run_module(repo, "decode").returncode == 0
+    result = subprocess.run([sys.executable, "-c", COUNTED_STRIP], cwd=repo, capture_output=True, text=True,
+                            encoding="utf-8")
+    assert result.returncode == 0, result.stderr
+    computed, read = result.stdout.strip().split(" ", 1)
+    assert read == "['f004_summary']"  # the others' line hashes come from build/strip-repeat-keys.jsonl
+    assert int(computed) >= 1

@@ -7,7 +7,7 @@ the folded text (scripts/describe.fold: no spaces or punctuation, digits kept), 
 text at once in numpy. A shingle set is a sorted array of 8-byte hashes (a tenth of a set of
 strings); two distinct shingles share a 64-bit hash with odds of 2**-64, so the Jaccard similarity
 of two such sets is exact in all but name. Signatures are NUM_PERM minima of 32-bit affine
-permutations of the shingle hashes (the "affine32" scheme of datasketch, which indexes them):
+permutations of the shingle hashes (as datasketch's "affine32" scheme):
 numpy arithmetic modulo 2**32, no Python loop over shingles (SHA-1 per shingle made MinHash the
 slowest part of the build: 267 documents/s).
 """
@@ -81,18 +81,6 @@ def folded_sha256(text: str, folded: str | None = None) -> str:
     """What makes two documents exact copies: their folded text (no spaces or punctuation)."""
     folded = describe.fold(text) if folded is None else folded
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-class Signature:
-    """A signature as datasketch's LSH index reads one (``hashvalues`` and a length): a MinHash object
-    per document regenerated its permutations and checked every value in Python (11 s of the
-    duplicates stage's 35 at 10,000 pages)."""
-
-    def __init__(self, values: np.ndarray):
-        self.hashvalues = values
-
-    def __len__(self) -> int:
-        return len(self.hashvalues)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -134,12 +134,15 @@ class TableChecker:
     ``parents`` maps a resource name to its TableReport (already checked, keys kept) for foreign
     keys; ``sorted_by_key`` says the table is written in primary-key order (checked by order);
     ``row_checks`` are the data checks beyond the schema, each called with every Batch and
-    returning problem lines; ``keep`` names the fields whose values children need.
+    returning problem lines; ``keep`` names the fields whose values children need; ``sort_order``
+    maps a key field to the columns it sorts by when that is not its own string order (a doc_id: its
+    page, then its number).
     """
 
     def __init__(self, name: str, schema: dict, *, parents: dict[str, TableReport] | None = None,
                  sorted_by_key: bool = True, row_checks: list[Callable[[Batch], list[str]]] | None = None,
-                 keep: tuple[str, ...] = ()):
+                 keep: tuple[str, ...] = (),
+                 sort_order: dict[str, Callable[[pa.Array], list[pa.Array]]] | None = None):
         self.name = name
         self.schema = schema
         self.fields = schema["fields"]
@@ -148,6 +151,7 @@ class TableChecker:
         self.sorted_by_key = sorted_by_key
         self.row_checks = row_checks or []
         self.keep = keep
+        self.sort_order = sort_order or {}
         key = schema.get("primaryKey", [])
         self.key = [key] if isinstance(key, str) else list(key)
         self.types = {f["name"]: f.get("type", "string") for f in self.fields}
@@ -319,9 +323,12 @@ class TableChecker:
             return
         # Sorted: each key must be greater than the one before (the last of the previous batch too),
         # compared field by field as a tuple.
-        previous = self._previous_key or (None,) * len(columns)
+        order = []
+        for name, column in zip(self.key, columns):
+            order += self.sort_order[name](column) if name in self.sort_order else [column]
+        previous = self._previous_key or (None,) * len(order)
         greater, equal = None, None
-        for column, last in zip(columns, previous):
+        for column, last in zip(order, previous):
             shifted = _shift(column, last)
             gt, eq = pc.greater(column, shifted), pc.equal(column, shifted)
             greater = gt if greater is None else pc.or_(greater, pc.and_(equal, gt))
@@ -334,7 +341,7 @@ class TableChecker:
                 state = "is the key of the row before" if same[index] else "is out of key order"
                 self.report.add("primary key", f"{self.name}: {batch.where(index)}: primary key "
                                 f"{dict(zip(self.key, keys[index]))} {state} (tables are kept sorted by their key)")
-        self._previous_key = tuple(c[len(c) - 1].as_py() for c in columns)
+        self._previous_key = tuple(c[len(c) - 1].as_py() for c in order)
 
     def _check_foreign_keys(self, batch: Batch) -> None:
         for foreign in self.schema.get("foreignKeys", []):

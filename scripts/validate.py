@@ -35,6 +35,18 @@ MESSAGE_CHARS = 300
 # Tables package writes in primary-key order (checked by order, in constant memory); the others'
 # keys are checked with a set.
 SORTED_BY_KEY = {"sources", "documents", "paragraphs", "removals", "suspects"}
+def doc_id_order(column) -> list:
+    """A doc_id sorts as package writes it: by its page (source_id), then its number. String order
+    differs when one source id extends another ("a-0.b-001" < "a-001", but page "a" comes first)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    page = pc.replace_substring_regex(column, r"-[0-9]+$", "")
+    number = pc.struct_field(pc.extract_regex(column, r"-(?P<number>[0-9]+)$"), "number")
+    return [page, pc.cast(number, pa.int64())]
+
+
+SORT_ORDER = {"doc_id": doc_id_order}
 # Key columns children's foreign keys are checked against.
 KEPT_KEYS = {"sources": ("source_id",), "documents": ("doc_id", "n_paragraphs", "n_chars")}
 
@@ -96,7 +108,8 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         table_problems += _hash_problems(name, resource, paths, root)
         schema = json.loads((root / schema_path).read_text(encoding="utf-8"))
         checker = TableChecker(name, schema, parents=reports, sorted_by_key=name in SORTED_BY_KEY,
-                               row_checks=row_checks.get(name, []), keep=KEPT_KEYS.get(name, ()))
+                               row_checks=row_checks.get(name, []), keep=KEPT_KEYS.get(name, ()),
+                               sort_order=SORT_ORDER)
         report = checker.check_files([path for path in paths if path.is_file()])
         reports[name] = report
         table_problems += report.problems

@@ -130,3 +130,17 @@ def test_bytes_that_are_not_utf8_are_one_problem_naming_the_file(tmp_path):
     problems = TableChecker("table", SCHEMA).check_files([path]).problems
     assert len(problems) == 1 and problems[0].startswith("table: table.csv: ")
     assert json.dumps(problems)  # printable
+
+
+def test_doc_ids_sort_by_page_then_number_as_package_writes_them(tmp_path):
+    from scripts.validate import SORT_ORDER
+
+    schema = {"fields": [{"name": "doc_id", "type": "string"}], "primaryKey": ["doc_id"]}
+    path = tmp_path / "documents.csv"
+    # Page "a" comes before page "a-0.b", though "a-0.b-001" < "a-001" as strings; 1000 after 999.
+    path.write_text("doc_id\na-001\na-999\na-1000\na-0.b-001\n", encoding="utf-8")
+    assert TableChecker("documents", schema, sort_order=SORT_ORDER).check_files([path]).problems == []
+    assert TableChecker("documents", schema).check_files([path]).problems != []  # string order would refuse it
+    path.write_text("doc_id\na-002\na-001\n", encoding="utf-8")
+    assert TableChecker("documents", schema, sort_order=SORT_ORDER).check_files([path]).problems == [
+        "documents: row 3: primary key {'doc_id': 'a-001'} is out of key order (tables are kept sorted by their key)"]

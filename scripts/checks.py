@@ -321,9 +321,8 @@ class ParagraphCounts:
                              "characters": pa.array([], pa.int64())})
         summed = pa.concat_tables(self.parts).group_by("doc_id").aggregate(
             [("chars_count", "sum"), ("chars_sum", "sum")])
-        return summed.rename_columns(["doc_id", "paragraphs", "characters"]) if summed.column_names[0] == "doc_id" \
-            else summed.select(["doc_id", "chars_count_sum", "chars_sum_sum"]).rename_columns(
-                ["doc_id", "paragraphs", "characters"])
+        return summed.select(["doc_id", "chars_count_sum", "chars_sum_sum"]).rename_columns(
+            ["doc_id", "paragraphs", "characters"])
 
 
 def document_count_problems(documents: pa.Table, counts: pa.Table) -> list[str]:
@@ -340,7 +339,7 @@ def document_count_problems(documents: pa.Table, counts: pa.Table) -> list[str]:
     return problems
 
 
-def _rows(batch: Batch, names: Iterable[str]) -> list[dict]:
+def _dicts(batch: Batch, names: Iterable[str]) -> list[dict]:
     columns = {name: batch.texts(name) for name in names}
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
@@ -356,7 +355,7 @@ class SourceHashes:
 
     def __call__(self, batch: Batch) -> list[str]:
         problems = []
-        for row in _rows(batch, ("path", "sha256", "bytes")):
+        for row in _dicts(batch, ("path", "sha256", "bytes")):
             path = self.root / row["path"]
             if not path.is_file():
                 problems.append(f"{row['path']}: listed in clean/sources.csv but not in raw/")
@@ -411,7 +410,7 @@ class DocumentMetadata:
         self.__name__ = "document metadata"
 
     def __call__(self, batch: Batch) -> list[str]:
-        return [problem for row in _rows(batch, self.FIELDS) for problem in self.problems(row)]
+        return [problem for row in _dicts(batch, self.FIELDS) for problem in self.problems(row)]
 
     def problems(self, row: dict) -> Iterable[str]:
         doc_id = row["doc_id"]
@@ -452,7 +451,7 @@ class DuplicateClusters:
 
     def __call__(self, batch: Batch) -> list[str]:
         problems = []
-        for row in _rows(batch, ("doc_id", "cluster_id", "representative", "similarity")):
+        for row in _dicts(batch, ("doc_id", "cluster_id", "representative", "similarity")):
             doc_id, cluster = row["doc_id"], row["cluster_id"]
             if doc_id in self.seen and self.seen[doc_id] != cluster:
                 problems.append(f"{doc_id}: in two clusters ({self.seen[doc_id]} and {cluster})")

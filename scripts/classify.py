@@ -25,7 +25,7 @@ RULE_ID = "classifier.chrome"
 LIST_RULE_ID = "classifier.link_list"
 REPEAT_RULE_ID = "classifier.site_repeat"
 TITLE_RULE_ID = "classifier.title"
-REPLY_RULE_ID = "classifier.thread_reply"  # a reply after a thread's first post or a page's best answer  # a title with punctuation, found by its place in the header
+REPLY_RULE_ID = "classifier.thread_reply"  # a reply after a thread's first post or a page's best answer
 SENTENCE_MARKS = "，。；！？,;!?"
 
 
@@ -62,12 +62,19 @@ def _number(problems: list[str], where: str, value) -> float:
     return float(value)
 
 
-def load(path: Path = DATA) -> Classifier:
-    """The classifier's data, every problem reported at once."""
+@lru_cache(maxsize=4)
+def read_data(path: Path = DATA) -> dict:
+    """rules/boilerplate.toml parsed, once: the classifier, its inline spans and the label shapes
+    (scripts/labels.py) all read their part of it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ClassifierDataError(f"rules/boilerplate.toml: not valid TOML: {error}") from None
+
+
+def load(path: Path = DATA) -> Classifier:
+    """The classifier's data, every problem reported at once."""
+    data = read_data(path)
     problems: list[str] = []
     thresholds = data.get("thresholds", {})
     remove = _number(problems, "thresholds.remove", thresholds.get("remove"))
@@ -143,9 +150,8 @@ INLINE_RULE_PREFIX = "classifier.inline."
 def inline_rules() -> tuple[tuple[Rule, int], ...]:
     """The [[inline]] spans of rules/boilerplate.toml as strip's inline rules, each with the number
     of lines of a page that must show it (min_lines, default 1)."""
-    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
     found, problems = [], []
-    for index, entry in enumerate(data.get("inline", []), start=1):
+    for index, entry in enumerate(read_data().get("inline", []), start=1):
         shape_id = entry.get("id", f"inline {index}")
         source = entry.get("pattern", "")
         min_lines = entry.get("min_lines", 1)

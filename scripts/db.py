@@ -150,9 +150,7 @@ def build(descriptor: Path = package.DESCRIPTOR, target: Path = DATABASE) -> dic
             required = {field["name"] for field in schema["fields"] if field.get("constraints", {}).get("required")}
             db[name].create(columns, pk=(pk[0] if isinstance(pk, list) and len(pk) == 1 else pk),
                             foreign_keys=foreign_keys(name, schema), not_null=required)
-            paths = resource["path"]
-            paths = [paths] if isinstance(paths, str) else paths
-            db[name].insert_all(rows([descriptor.parent / path for path in paths], schema), batch_size=BATCH)
+            db[name].insert_all(rows(package.resource_paths(resource, descriptor.parent), schema), batch_size=BATCH)
             counts[name] = db[name].count
             for column in sorted({key[0] for key in foreign_keys(name, schema)}):
                 db[name].create_index([column], if_not_exists=True)

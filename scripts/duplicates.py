@@ -104,7 +104,8 @@ class BandIndex:
 
 def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
                   threshold: float = JACCARD_MIN) -> list[dict]:
-    """Cluster members of ``documents`` (dicts with doc_id, truncated, placeholders, n_chars, text).
+    """Cluster members of ``documents`` (dicts with doc_id, truncated, placeholders, n_chars, and
+    either minhash and folded_sha256, as split records them, or the text).
 
     ``texts`` is a callable giving a fresh iterator of (doc_id, text) for the verification pass.
     Returns [{cluster_id, doc_id, representative, similarity}], sorted by cluster_id then
@@ -216,14 +217,14 @@ def _documents(repeats: ParagraphRepeats | None = None) -> Iterator[dict]:
     for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
         if repeats is not None:
             repeats.add(record["site_key"], document["paragraph_hashes"])
-        yield {**{k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars", "minhash",
-                                           "folded_sha256")},
-               "text": "\n".join(text for _, text in document["paragraphs"])}
+        # No text: split computed the signature and the exact-copy hash; only the verification pass,
+        # for documents in candidate pairs, needs it (_texts).
+        yield {k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars", "minhash", "folded_sha256")}
 
 
 def _texts() -> Iterator[tuple[str, str]]:
-    for doc in _documents():
-        yield doc["doc_id"], doc["text"]
+    for _, document in documents_of(pipeline.read_jsonl(SOURCE)):
+        yield document["doc_id"], "\n".join(text for _, text in document["paragraphs"])
 
 
 def compute() -> tuple[list[dict], list[dict]]:

@@ -82,11 +82,7 @@ class Section:
 def resource_paths(descriptor: Path) -> dict[str, list[Path]]:
     """Each resource's file(s): a multipart resource lists its parts."""
     package_ = json.loads(descriptor.read_text(encoding="utf-8"))
-    found = {}
-    for resource in package_["resources"]:
-        paths = resource["path"]
-        found[resource["name"]] = [descriptor.parent / p for p in ([paths] if isinstance(paths, str) else paths)]
-    return found
+    return {resource["name"]: package.resource_paths(resource, descriptor.parent) for resource in package_["resources"]}
 
 
 def read_table(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:

@@ -10,7 +10,6 @@ stays (a whole-line removal there would lose body text).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,9 +41,8 @@ class Label:
 
 @lru_cache(maxsize=1)
 def shapes() -> tuple[LabelShape, ...]:
-    data = tomllib.loads(classify.DATA.read_text(encoding="utf-8"))
     found, problems = [], []
-    for index, entry in enumerate(data.get("label", []), start=1):
+    for index, entry in enumerate(classify.read_data().get("label", []), start=1):
         shape_id = entry.get("id", f"label {index}")
         try:
             found.append(LabelShape(RULE_PREFIX + shape_id, compile_pattern(entry.get("pattern", ""))))

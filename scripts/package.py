@@ -61,6 +61,12 @@ def part_order(name: str, path: Path) -> str:
     return path.stem[len(name) + 1:]
 
 
+def resource_paths(resource: dict, root: Path = ROOT) -> list[Path]:
+    """A descriptor resource's file(s) under ``root``: its ``path``, or the parts its list names."""
+    paths = resource.get("path", [])
+    return [root / path for path in ([paths] if isinstance(paths, str) else paths)]
+
+
 def table_files(name: str, clean: Path = CLEAN) -> list[Path]:
     """The file(s) of table ``name`` under ``clean``, in row order: clean/<name>.csv, or the parts
     of a multipart table (clean/<name>/<name>-<first source_id>.csv, as the descriptor lists them)."""

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from scripts import db, report
-from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, read_rows, table_files, table_schema
+from scripts.package import CLEAN, DESCRIPTOR, RESOURCES, read_rows, resource_paths, table_files, table_schema
 from scripts.pipeline import ROOT, atomic_write, file_digest
 
 DIST = ROOT / "dist"
@@ -301,10 +301,10 @@ def release(version: str) -> tuple[Path, Path]:
     (staging / "clean").mkdir(parents=True)
     (staging / "schemas").mkdir()
     for resource in package["resources"]:
-        paths = resource["path"]
-        for path in [paths] if isinstance(paths, str) else paths:
-            (staging / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(ROOT / path, staging / path)
+        for path in resource_paths(resource):
+            copy = staging / path.relative_to(ROOT)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
         shutil.copyfile(ROOT / resource["schema"], staging / resource["schema"])
     (staging / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     shards = {stem: write_exports(CLEAN, staging, stem=stem, unique=stem.endswith("unique"))[1]

@@ -23,7 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-from scripts import classify, package, pipeline, profiles
+from scripts import classify, decode, package, pipeline, profiles
 from scripts.package import DESCRIPTOR, MAY_BE_EMPTY, RESOURCES
 from scripts.pipeline import BUILD, ROOT, atomic_write
 
@@ -53,11 +53,6 @@ KEPT_KEYS = {"sources": ("source_id",), "documents": ("doc_id", "n_paragraphs", 
 
 def _cut(text: str) -> str:
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + "…"
-
-
-def resource_paths(resource: dict, root: Path) -> list[Path]:
-    paths = resource.get("path", [])
-    return [root / path for path in ([paths] if isinstance(paths, str) else paths)]
 
 
 def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks: bool = True,
@@ -103,7 +98,7 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
             problems.append(f"{name}: not a table with a schema (format {resource.get('format', '?')!r}); "
                             f"nothing in it was checked")
             continue
-        paths = resource_paths(resource, root)
+        paths = package.resource_paths(resource, root)
         table_problems = [f"{name}: {path.relative_to(root)} is missing" for path in paths if not path.is_file()]
         table_problems += _hash_problems(name, resource, paths, root)
         schema = json.loads((root / schema_path).read_text(encoding="utf-8"))
@@ -215,13 +210,11 @@ def inputs_digest() -> str | None:
     if not DESCRIPTOR.exists():
         return None
     descriptor = json.loads(DESCRIPTOR.read_text(encoding="utf-8"))
-    named = []
-    for resource in descriptor.get("resources", []):
-        paths = resource.get("path", [])
-        named += [paths] if isinstance(paths, str) else list(paths)
-    raw = sorted(path for path in (ROOT / "raw").rglob("*") if path.is_file() or path.is_symlink())
+    named = [path for resource in descriptor.get("resources", []) for path in package.resource_paths(resource)]
+    files, links = decode.raw_files()
+    raw = [ROOT / rel for rel in sorted(files + links)]
     parts = [DESCRIPTOR.read_bytes()]
-    for path in [ROOT / name for name in named] + raw:
+    for path in named + raw:
         rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
         try:
             digest = "symlink" if path.is_symlink() else pipeline.cached_file_digest(path)

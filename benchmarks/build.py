@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     page = sorted((work / "raw").rglob("*.txt"))[len(list((work / "raw").rglob("*.txt"))) // 2]
     with open(page, "ab") as handle:
         handle.write("\n补充一段文字，说明工作情况。\n".encode(_encoding_of(page)))
-    one, _ = run_all(work, megabytes, "one page", show=False)
+    print("one changed page, per stage:")
+    one, _ = run_all(work, megabytes, "one page", show=True)
     print(f"no-op: {noop:.2f} s; one changed page: {one:.2f} s = {one / full:.1%} of the full build")
 
 

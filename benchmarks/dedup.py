@@ -102,7 +102,7 @@ def cases(seeds: dict[str, list[str]], rng: random.Random, tag: str = "") -> tup
 def cluster_pairs(texts: dict[str, str], size: int) -> set:
     documents = [{"doc_id": d, "truncated": False, "placeholders": 0, "n_chars": len(t), "text": t}
                  for d, t in texts.items()]
-    rows = duplicates.find_clusters(iter(documents), lambda: iter(texts.items()), size=size)
+    rows = duplicates.find_clusters(iter(documents), lambda wanted: iter(texts.items()), size=size)
     clusters: dict[str, list[str]] = {}
     for row in rows:
         clusters.setdefault(row["cluster_id"], []).append(row["doc_id"])

@@ -63,7 +63,7 @@ def rebuild(full: bool = False) -> list[str]:
             return [f"rebuild: {line}" for line in profile_problems(error)]
     try:
         duplicates.run(force=full)
-        counts = package.run()
+        counts = package.run(force=full)
     except SystemExit as exit_:
         return [f"rebuild: {exit_cause(exit_)}"]
     print("package: " + ", ".join(f"{counts[name]} {name}" for name in package.RESOURCES))

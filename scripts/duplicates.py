@@ -107,7 +107,8 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     """Cluster members of ``documents`` (dicts with doc_id, truncated, placeholders, n_chars, and
     either minhash and folded_sha256, as split records them, or the text).
 
-    ``texts`` is a callable giving a fresh iterator of (doc_id, text) for the verification pass.
+    ``texts(wanted)`` gives an iterator of (doc_id, text) of at least the ``wanted`` doc_ids, for
+    the verification pass.
     Returns [{cluster_id, doc_id, representative, similarity}], sorted by cluster_id then
     representative first then doc_id.
     """
@@ -140,7 +141,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     if not pairs and not copies:
         return []
     wanted = {d for pair in pairs for d in pair}
-    sets = {doc_id: shingles.shingles(text, size) for doc_id, text in texts() if doc_id in wanted}
+    sets = {doc_id: shingles.shingles(text, size) for doc_id, text in texts(wanted) if doc_id in wanted}
     parent = {d: d for d in wanted | set(copies)}
 
     def root(d: str) -> str:
@@ -211,27 +212,41 @@ class ParagraphRepeats:
                 for digest, count, on in zip(hashes[starts], documents, site_counts) if count > 1]
 
 
-def _documents(repeats: ParagraphRepeats | None = None) -> Iterator[dict]:
-    """Every document of build/split.jsonl; on the way, when ``repeats`` is given, each paragraph
-    hash's documents and sites are counted into it (one pass serves both)."""
-    for record, document in documents_of(pipeline.read_jsonl(SOURCE)):
+# What this stage needs of each page, kept between runs (pipeline.indexed): a page of split.jsonl
+# is parsed only when its key changed.
+INDEX = pipeline.BUILD / "duplicates-index.jsonl"
+INDEXED = ("doc_id", "truncated", "placeholders", "n_chars", "minhash", "folded_sha256", "paragraph_hashes")
+
+
+def _indexed(record: dict) -> dict:
+    return {"site_key": record["site_key"],
+            "documents": [{k: document[k] for k in INDEXED} for document in record["documents"]]}
+
+
+def _documents(repeats: ParagraphRepeats | None = None, reuse: bool = True) -> Iterator[dict]:
+    """Every document of build/split.jsonl (no text); on the way, when ``repeats`` is given, each
+    paragraph hash's documents and sites are counted into it (one pass serves both)."""
+    pages = (page for _, page in pipeline.indexed(SOURCE, INDEX, fingerprint(), _indexed, reuse))
+    for page, document in documents_of(pages):
         if repeats is not None:
-            repeats.add(record["site_key"], document["paragraph_hashes"])
-        # No text: split computed the signature and the exact-copy hash; only the verification pass,
-        # for documents in candidate pairs, needs it (_texts).
-        yield {k: document[k] for k in ("doc_id", "truncated", "placeholders", "n_chars", "minhash", "folded_sha256")}
+            repeats.add(page["site_key"], document["paragraph_hashes"])
+        yield document
 
 
-def _texts() -> Iterator[tuple[str, str]]:
-    for _, document in documents_of(pipeline.read_jsonl(SOURCE)):
-        yield document["doc_id"], "\n".join(text for _, text in document["paragraphs"])
+def _texts(wanted: set[str]) -> Iterator[tuple[str, str]]:
+    """(doc_id, text) of the ``wanted`` documents (and their pages' others): only their pages are parsed."""
+    pages = {doc_id.rsplit("-", 1)[0] for doc_id in wanted}
+    for line in pipeline.read_lines(SOURCE):
+        if line.source_id in pages:
+            for document in line.load()["documents"]:
+                yield document["doc_id"], "\n".join(text for _, text in document["paragraphs"])
 
 
-def compute() -> tuple[list[dict], list[dict]]:
-    """(cluster rows, repeated paragraph hashes) of build/split.jsonl: two passes over it, the
-    second only for the shingle sets of documents in candidate pairs."""
+def compute(reuse: bool = True) -> tuple[list[dict], list[dict]]:
+    """(cluster rows, repeated paragraph hashes) of build/split.jsonl: one pass over its index, a
+    second over the pages of documents in candidate pairs (for their shingle sets)."""
     seen = ParagraphRepeats()
-    rows = find_clusters(_documents(seen), _texts)
+    rows = find_clusters(_documents(seen, reuse), _texts)
     return rows, seen.repeated()
 
 
@@ -249,7 +264,7 @@ def run(force: bool = False) -> dict:
         if not force and _current_stamp() is not None:
             return {"reused": True}
         started = time.perf_counter()
-        rows, repeats = compute()
+        rows, repeats = compute(reuse=not force)
         with pipeline.atomic_write(REPEATS) as handle:
             handle.writelines(pipeline.dump_json_line(row) for row in repeats)
         with pipeline.atomic_write(OUTPUT) as handle:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
+import functools
 import json
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from scripts import duplicates, pipeline, strip
+from scripts import duplicates, parts, pipeline, strip
+from scripts.parts import PartFile
 from scripts.pipeline import ROOT
 
 CLEAN = ROOT / "clean"
@@ -28,6 +29,8 @@ SCHEMAS = ROOT / "schemas"
 DESCRIPTOR = ROOT / "datapackage.json"
 JOURNAL = CLEAN / ".package-commit.json"
 RESOURCES = ["sources", "documents", "paragraphs", "removals", "suspects", "duplicates"]
+# Flagged documents named in the log; beyond this many, a count (a large corpus would flood CI logs).
+MOJIBAKE_SHOWN = 20
 # A corpus may have no suspect line and no duplicate at all; every other table has rows.
 MAY_BE_EMPTY = {"suspects", "duplicates"}
 DESCRIPTIONS = {
@@ -39,21 +42,12 @@ DESCRIPTIONS = {
     "duplicates": "Documents that are the same text (exact or near: MinHash LSH, verified by exact Jaccard), "
                   "one row per member, with each cluster's representative. Marked, never dropped.",
 }
-# Tables that grow with the text are Frictionless multipart resources: clean/<name>/<name>-<first
-# source_id>.csv, each part with its header. A part starts at a page whose source_id hashes to 0
-# modulo PART_PAGES (content-defined, so adding or changing a page touches its own part only: the
-# boundaries of the others do not move) or when the part holds PART_MAX_BYTES: no file near the 50 MB
-# the repository allows. Expected part: PART_PAGES pages (about 2.5 MB at 10 kB of text a page).
+# Tables that grow with the text are Frictionless multipart resources, cut at content-defined pages
+# (scripts/parts.py): clean/<name>/<name>-<first source_id>.csv, each part with its header.
 MULTIPART = ("paragraphs", "removals")
-PART_PAGES = 256
-PART_MAX_BYTES = 40 << 20
 # Versions of the tools that shape the output: OpenCC's dictionaries change conversions, chardet
 # changes detection, frictionless the validation.
 SHAPING_TOOLS = ["opencc", "chardet", "frictionless", "google-re2", "trafilatura"]
-
-
-def starts_part(source_id: str) -> bool:
-    return int(hashlib.sha256(source_id.encode("utf-8")).hexdigest()[:8], 16) % PART_PAGES == 0
 
 
 def part_order(name: str, path: Path) -> str:
@@ -84,69 +78,6 @@ def read_rows(name: str, clean: Path = CLEAN) -> Iterator[dict]:
             yield from csv.DictReader(handle)
 
 
-class TableWriter:
-    """One resource's CSV, written beside its final path: one file, or for MULTIPART resources
-    parts cut at page boundaries (``page`` is called before each page's rows)."""
-
-    def __init__(self, name: str, columns: list[str]):
-        self.name, self.columns = name, columns
-        self.multipart = name in MULTIPART
-        self.parts: list[tuple[Path, Path]] = []  # (temp, final)
-        self.handle = None
-        self.writer = None
-        self.rows_in_part = 0
-        if not self.multipart:
-            self._open(CLEAN / f"{name}.csv")
-
-    def _open(self, final: Path) -> None:
-        temp = pipeline.temp_path(final)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        with pipeline.writing(final, temp):
-            self.handle = open(temp, "w", encoding="utf-8", newline="")
-            self.writer = csv.DictWriter(self.handle, fieldnames=self.columns, lineterminator="\n",
-                                         extrasaction="raise")
-            self.writer.writeheader()
-        self.parts.append((temp, final))
-        self.rows_in_part = 0
-
-    def _close_part(self) -> None:
-        if self.handle is not None:
-            with pipeline.writing(self.parts[-1][1]):
-                self.handle.close()  # flushes: a full disk often shows here, not in write()
-            self.handle = None
-
-    def page(self, source_id: str) -> None:
-        if not self.multipart:
-            return
-        if self.handle is None:
-            self._open(CLEAN / self.name / f"{self.name}-{source_id}.csv")
-        elif self.rows_in_part and (starts_part(source_id) or self.handle.tell() >= PART_MAX_BYTES):
-            self._close_part()
-            self._open(CLEAN / self.name / f"{self.name}-{source_id}.csv")
-
-    def write(self, rows: list[dict]) -> None:
-        with pipeline.writing(self.parts[-1][1]):  # a failed write() names no file: say which
-            for row in rows:
-                self.writer.writerow({key: cell(value) for key, value in row.items()})
-        self.rows_in_part += len(rows)
-
-    def close(self) -> list[tuple[Path, Path]]:
-        """(temp, final) of every part, the last one dropped if it got no rows (unless it is the only one)."""
-        empty_last = self.multipart and self.rows_in_part == 0 and len(self.parts) > 1
-        self._close_part()
-        if empty_last:
-            pipeline.remove_quietly(self.parts.pop()[0])
-        if self.multipart and not self.parts:  # no page at all: one part with the header
-            self._open(CLEAN / self.name / f"{self.name}.csv")
-            self._close_part()
-        return self.parts
-
-    def discard(self) -> None:
-        self._close_part()
-        for temp, _ in self.parts:
-            pipeline.remove_quietly(temp)
-
-
 def owned_files() -> list[Path]:
     """Every file package has written and may replace or drop: single tables, parts (and the old
     single file of a multipart table), the descriptor."""
@@ -161,30 +92,45 @@ def table_schema(name: str) -> dict:
     return json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+@functools.cache
 def schema_columns(name: str) -> list[str]:
     return [field["name"] for field in table_schema(name)["fields"]]
 
 
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def rows_for_page(record: dict, repeats: dict[str, tuple[int, int]] | None = None) -> dict[str, list[dict]]:
-    """The page's rows of every table; ``repeats`` (text_hash -> documents, sites) comes from the
+def rows_for_page(record: dict, repeats: dict[str, tuple[int, int]] | None = None,
+                  tables: Iterable[str] = RESOURCES) -> dict[str, list[dict]]:
+    """The page's rows of ``tables``; ``repeats`` (text_hash -> documents, sites) comes from the
     duplicates stage, corpus-wide, for paragraphs found in two or more documents."""
     repeats = repeats or {}
-    source = record["source"]
-    row = source["row"]
+    wanted = set(tables)
     source_id = record["source_id"]
     documents = record["documents"]
     if not documents:
         raise pipeline.PageError("no text left after strip; is the whole page boilerplate?")
-    tables: dict[str, list[dict]] = {name: [] for name in RESOURCES}
-    tables["sources"].append({
+    rows: dict[str, list[dict]] = {name: [] for name in RESOURCES}
+    if "sources" in wanted:
+        rows["sources"].append(_source_row(record))
+    for document in documents:
+        if "documents" in wanted:
+            rows["documents"].append(_document_row(document, source_id))
+        if "paragraphs" in wanted:
+            for seq, ((line, text), digest) in enumerate(zip(document["paragraphs"], document["paragraph_hashes"]),
+                                                         start=1):
+                n_documents, n_sites = repeats.get(digest, (1, 1))
+                rows["paragraphs"].append({"doc_id": document["doc_id"], "seq": seq, "line": line, "text": text,
+                                           "text_hash": digest, "hash_documents": n_documents, "hash_sites": n_sites})
+    if "removals" in wanted:
+        rows["removals"] = [{"source_id": source_id, "seq": seq, **removal}
+                            for seq, removal in enumerate(record["removals"], start=1)]
+    if "suspects" in wanted:
+        rows["suspects"] = [{"source_id": source_id, **suspect} for suspect in record["suspects"]]
+    return {name: rows[name] for name in RESOURCES if name in wanted}
+
+
+def _source_row(record: dict) -> dict:
+    source, source_id = record["source"], record["source_id"]
+    row = source["row"]
+    return {
         "source_id": source_id, "path": source["path"], "sha256": source["sha256"],
         "bytes": source["bytes"], "encoding": source["encoding"],
         "encoding_lines": source.get("encoding_lines", ""),
@@ -192,34 +138,27 @@ def rows_for_page(record: dict, repeats: dict[str, tuple[int, int]] | None = Non
         "replaced_chars": source["replaced_chars"], "site": record["site"], "site_key": record["site_key"],
         "published": record["meta"].get("published"), "title": record["meta"].get("title", ""),
         "collection_title": record["meta"].get("collection", ""),
-        "script_original": record["script_original"], "n_documents": len(documents),
+        "script_original": record["script_original"], "n_documents": len(record["documents"]),
         "url": row.get("url", ""), "retrieved": row.get("retrieved", ""), "license": row.get("license", ""),
         "encoding_declared": source.get("encoding_declared", ""),
         "url_canonical": record["meta"].get("url_canonical", ""),
-    })
-    for document in documents:
-        tables["documents"].append({
-            **{key: document[key] for key in (
-                "doc_id", "seq", "title", "collection_title", "n_chars", "n_paragraphs", "truncated",
-                "missing_chars", "mojibake_spans", "script_original", "pinyin_removed",
-                "placeholders", "first_line")},
-            "source_id": source_id,
-            "mojibake_samples": json.dumps(document["mojibake_samples"], ensure_ascii=False)
-            if document["mojibake_samples"] else "",
-            "script_variants": " ".join(document["script_variants"]),
-            **{key: document[key] for key in (
-                "text_sha256", "doc_type", "year", "admin_level", "region", "region_code")},
-            "metadata_evidence": json.dumps(document["metadata_evidence"], ensure_ascii=False, sort_keys=True),
-        })
-        for seq, ((line, text), digest) in enumerate(zip(document["paragraphs"], document["paragraph_hashes"]), start=1):
-            n_documents, n_sites = repeats.get(digest, (1, 1))
-            tables["paragraphs"].append({"doc_id": document["doc_id"], "seq": seq, "line": line, "text": text,
-                                         "text_hash": digest, "hash_documents": n_documents, "hash_sites": n_sites})
-    for seq, removal in enumerate(record["removals"], start=1):
-        tables["removals"].append({"source_id": source_id, "seq": seq, **removal})
-    for suspect in record["suspects"]:
-        tables["suspects"].append({"source_id": source_id, **suspect})
-    return tables
+    }
+
+
+def _document_row(document: dict, source_id: str) -> dict:
+    return {
+        **{key: document[key] for key in (
+            "doc_id", "seq", "title", "collection_title", "n_chars", "n_paragraphs", "truncated",
+            "missing_chars", "mojibake_spans", "script_original", "pinyin_removed",
+            "placeholders", "first_line")},
+        "source_id": source_id,
+        "mojibake_samples": json.dumps(document["mojibake_samples"], ensure_ascii=False)
+        if document["mojibake_samples"] else "",
+        "script_variants": " ".join(document["script_variants"]),
+        **{key: document[key] for key in (
+            "text_sha256", "doc_type", "year", "admin_level", "region", "region_code")},
+        "metadata_evidence": json.dumps(document["metadata_evidence"], ensure_ascii=False, sort_keys=True),
+    }
 
 
 def released_version() -> str | None:
@@ -229,25 +168,21 @@ def released_version() -> str | None:
     return json.loads(DESCRIPTOR.read_text(encoding="utf-8")).get("version")
 
 
-def _resource_files(name: str, parts: list[tuple[Path, Path]], digests: dict[Path, str]) -> dict:
+def _resource_files(name: str, files: list[PartFile]) -> dict:
     """Where a resource's data is, with sizes and hashes: path/bytes/hash for one file; for a
     multipart resource the list of parts, and each part's bytes and hash in ``x_parts`` (the
     descriptor format has no place for them)."""
     if name not in MULTIPART:
-        temp, final = parts[0]
-        return {"path": final.relative_to(ROOT).as_posix(), "scheme": "file",
-                "bytes": temp.stat().st_size, "hash": f"sha256:{digests[temp]}"}
-    return {"path": [final.relative_to(ROOT).as_posix() for _, final in parts], "scheme": "multipart",
-            "x_parts": [{"path": final.relative_to(ROOT).as_posix(), "bytes": temp.stat().st_size,
-                         "hash": f"sha256:{digests[temp]}"} for temp, final in parts]}
+        (file,) = files
+        return {"path": file.final.relative_to(ROOT).as_posix(), "scheme": "file",
+                "bytes": file.bytes, "hash": f"sha256:{file.sha256}"}
+    return {"path": [part.final.relative_to(ROOT).as_posix() for part in files], "scheme": "multipart",
+            "x_parts": [{"path": part.final.relative_to(ROOT).as_posix(), "bytes": part.bytes,
+                         "hash": f"sha256:{part.sha256}"} for part in files]}
 
 
-def descriptor(resource_parts: dict[str, list[tuple[Path, Path]]], sites: list[str], version: str | None = None,
-               digests: dict[Path, str] | None = None) -> dict:
-    """The package descriptor of the finished temps; ``digests`` are their sha256 (computed here
-    when not given)."""
-    if digests is None:
-        digests = {temp: pipeline.file_digest(temp) for pairs in resource_parts.values() for temp, _ in pairs}
+def descriptor(resource_files: dict[str, list[PartFile]], sites: list[str], version: str | None = None) -> dict:
+    """The package descriptor of the written files (their sizes and hashes as written)."""
     profiles = strip.load_profiles()
     head = {"version": version} if version else {}
     return {
@@ -278,7 +213,7 @@ def descriptor(resource_parts: dict[str, list[tuple[Path, Path]]], sites: list[s
             {
                 "name": name,
                 "type": "table",
-                **_resource_files(name, resource_parts[name], digests),
+                **_resource_files(name, resource_files[name]),
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
@@ -296,13 +231,13 @@ def recover() -> bool:
     found = pipeline.recover_commit(JOURNAL, owned_files())
     if not JOURNAL.exists():
         for name in MULTIPART:
-            for temp in (CLEAN / name).glob(f".{name}-*.csv.tmp"):
+            for temp in (CLEAN / name).glob(f".{name}*.csv.tmp"):
                 pipeline.remove_quietly(temp)
     return found
 
 
 def fingerprint() -> str:
-    files = [Path(__file__), *sorted(SCHEMAS.glob("*.json")), *sorted((ROOT / "profiles").glob("*.toml"))]
+    files = [Path(__file__), Path(parts.__file__), *sorted(SCHEMAS.glob("*.json")), *sorted((ROOT / "profiles").glob("*.toml"))]
     return pipeline.stage_fingerprint(files, {**pipeline.library_versions(*SHAPING_TOOLS),
                                               "version": released_version() or ""})
 
@@ -332,7 +267,9 @@ def tables_match_descriptor() -> bool:
     return True
 
 
-def run() -> dict[str, int]:
+def run(force: bool = False) -> dict[str, int]:
+    """Write clean/ and the descriptor, unless nothing changed; ``force`` trusts nothing in build/
+    (no stamp, no remembered segment)."""
     source = pipeline.BUILD / "split.jsonl"
     with pipeline.build_lock("package"):
         try:
@@ -341,10 +278,10 @@ def run() -> dict[str, int]:
                 raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
             digest, stage_fingerprint = inputs_digest(), fingerprint()
             stamp = pipeline.current_stamp("package", digest, stage_fingerprint, output=DESCRIPTOR)
-            if stamp is not None and tables_match_descriptor():
+            if stamp is not None and not force and tables_match_descriptor():
                 pipeline.save_digest_cache()
                 return stamp["counts"]  # nothing changed since this package was written
-            counts = _write_package(source)
+            counts = _write_package(source, force)
             pipeline.write_stamp("package", digest, stage_fingerprint, output=DESCRIPTOR, counts=counts)
             return counts
         except OSError as error:
@@ -353,73 +290,110 @@ def run() -> dict[str, int]:
             raise SystemExit(f"error: {pipeline.describe_os_error(error)}; {state}") from None
 
 
-def _write_package(source: Path) -> dict[str, int]:
+# What package needs of each page but its multipart rows, kept between runs (pipeline.indexed): the
+# rows of the single tables as CSV, counts, paragraph hashes. A page is parsed only when it changed.
+PAGE_INDEX = pipeline.BUILD / "package-index.jsonl"
+SINGLE_PAGE_TABLES = [name for name in RESOURCES if name not in MULTIPART and name != "duplicates"]
+
+
+def _page_index(record: dict) -> dict:
+    try:
+        tables = rows_for_page(record, None, SINGLE_PAGE_TABLES)
+    except pipeline.PageError as error:
+        return {"error": f"{record['source']['path']}: {error}"}
+    return {
+        "site": record["site"],
+        "csv": {name: parts.csv_text(rows, schema_columns(name)) for name, rows in tables.items()},
+        "rows": {**{name: len(rows) for name, rows in tables.items()}, "removals": len(record["removals"])},
+        "hashes": [digest for document in record["documents"] for digest in document["paragraph_hashes"]],
+        "mojibake": [f"{document['doc_id']}: " + " | ".join(repr(s)[:40] for s in document["mojibake_samples"])
+                     for document in record["documents"] if document["mojibake_spans"]],
+    }
+
+
+def _write_package(source: Path, force: bool = False) -> dict[str, int]:
     CLEAN.mkdir(exist_ok=True)
     descriptor_tmp = pipeline.temp_path(DESCRIPTOR)
     counts = {name: 0 for name in RESOURCES}
     sites: set[str] = set()
     errors: list[str] = []
+    mojibake: list[str] = []  # the first MOJIBAKE_SHOWN flagged documents, for the log
+    flagged = 0
     # Corpus-wide, from the duplicates stage (recomputed in memory if split changed since it ran).
     clusters, repeats = duplicates.current()
-    writers: dict[str, TableWriter] = {}
+    singles: dict[str, parts.CsvFile] = {}
+    multipart = parts.MultipartWriter({name: schema_columns(name) for name in MULTIPART}, CLEAN, fingerprint(),
+                                      lambda line: rows_for_page(line.load(), repeats, MULTIPART), remember=not force)
     committed = False
     try:
         for name in RESOURCES:
-            writers[name] = TableWriter(name, schema_columns(name))
-        for record in pipeline.progress(pipeline.read_jsonl(source), "package"):
-            try:
-                tables = rows_for_page(record, repeats)
-            except pipeline.PageError as error:
-                errors.append(f"{record['source']['path']}: {error}")
+            if name not in MULTIPART:
+                singles[name] = parts.CsvFile(CLEAN / f"{name}.csv", schema_columns(name))
+        pages = pipeline.indexed(source, PAGE_INDEX, fingerprint(), _page_index, reuse=not force)
+        for line, page in pipeline.progress(pages, "package"):
+            if "error" in page:
+                errors.append(page["error"])
                 continue
-            sites.add(record["site"])
-            for name, rows in tables.items():
-                writers[name].page(record["source_id"])
-                writers[name].write(rows)
-                counts[name] += len(rows)
-            for document in record["documents"]:
-                if document["mojibake_spans"]:
-                    print(f"flagged mojibake: {document['doc_id']}: "
-                          + " | ".join(repr(s)[:40] for s in document["mojibake_samples"]))
+            sites.add(page["site"])
+            for name in SINGLE_PAGE_TABLES:
+                singles[name].write_csv(page["csv"][name])
+            for name, count in page["rows"].items():
+                counts[name] += count
+            counts["paragraphs"] += len(page["hashes"])
+            # A multipart segment is rendered again only if a page's record or the corpus-wide
+            # repeat counts of its paragraphs changed: both are in the page's key.
+            repeated = [f"{digest}:{repeats[digest]}" for digest in page["hashes"] if digest in repeats]
+            multipart.page(line.source_id, pipeline.sha256_hex(line.key, *repeated), line)
+            flagged += len(page["mojibake"])
+            mojibake += page["mojibake"][:MOJIBAKE_SHOWN - len(mojibake)]
         # Not per page: the clusters are corpus-wide (build/duplicates.jsonl, sorted by cluster).
-        writers["duplicates"].write(clusters)
+        singles["duplicates"].write(clusters)
         counts["duplicates"] += len(clusters)
-        parts = {name: writer.close() for name, writer in writers.items()}
+        files = {name: [singles[name].close()] for name in singles}
+        files.update(multipart.close())
         if errors:
             for error in errors:
                 print(f"error: {error}", file=sys.stderr)
             raise SystemExit(f"package: {len(errors)} page(s) failed; clean/ left as it was")
-        # The descriptor records each file's size and hash, so it is built from the finished temps.
-        digests = {temp: pipeline.file_digest(temp) for pairs in parts.values() for temp, _ in pairs}
-        package = descriptor(parts, sorted(sites), released_version(), digests)
+        for line in mojibake:
+            print(f"flagged mojibake: {line}")
+        if flagged > len(mojibake):
+            print(f"flagged mojibake: {flagged - len(mojibake)} more document(s) "
+                  "(documents.csv: mojibake_spans > 0, mojibake_samples)")
+        package = descriptor({name: files[name] for name in RESOURCES}, sorted(sites), released_version())
         with pipeline.writing(DESCRIPTOR, descriptor_tmp):
             descriptor_tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         renames: dict[Path, Path] = {}
-        for temp, final in (pair for pairs in parts.values() for pair in pairs):
-            if final.exists() and pipeline.cached_file_digest(final) == digests[temp]:
-                pipeline.remove_quietly(temp)  # an unchanged part is left as it is, not rewritten
+        for file in (file for written in files.values() for file in written if file.temp is not None):
+            if file.final.exists() and pipeline.cached_file_digest(file.final) == file.sha256:
+                pipeline.remove_quietly(file.temp)  # an unchanged file is left as it is, not rewritten
             else:
-                renames[temp] = final
+                renames[file.temp] = file.final
         renames[descriptor_tmp] = DESCRIPTOR  # last, so a reader never meets a descriptor ahead of its tables
-        kept = {final for pairs in parts.values() for _, final in pairs} | {DESCRIPTOR}
+        kept = {file.final for written in files.values() for file in written} | {DESCRIPTOR}
         pipeline.commit_files(renames, JOURNAL, deletes=[path for path in owned_files() if path not in kept])
         committed = True
+        multipart.save()
+        print(f"package: {multipart.rendered} part segment(s) written, {multipart.reused} unchanged")
     finally:
         # Every way out (page errors, a full disk, Ctrl-C) drops the temps, unless a journal now
         # lists them: then they are the new package, which the next run completes.
         if not committed and not JOURNAL.exists():
-            for writer in writers.values():
-                writer.discard()
+            for single in singles.values():
+                single.discard()
+            multipart.discard()
             pipeline.remove_quietly(descriptor_tmp)
     return counts
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.package", description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
+    parser.add_argument("--force", action="store_true",
+                        help="write every table again, trusting no stamp or remembered part in build/")
+    args = parser.parse_args(argv)
     pipeline.handle_stop_signals()
     try:
-        counts = run()
+        counts = run(force=args.force)
     except KeyboardInterrupt:
         pipeline.exit_interrupted()
     print("package: " + ", ".join(f"{counts[name]} {name}" for name in RESOURCES))

@@ -174,6 +174,29 @@ def read_lines(path: Path) -> Iterator[Line]:
                 yield Line(json.loads(head.group(1)), head.group(2), text)
 
 
+def indexed(source: Path, index: Path, fingerprint: str, extract: Callable[[dict], dict],
+            reuse: bool = True) -> Iterator[tuple[Line, dict]]:
+    """Each line of ``source`` (a stage's output) with ``extract`` of its record: what a corpus-wide
+    stage needs of a page, kept in ``index`` between runs, so that a page is parsed only when its
+    key (or ``fingerprint``) changed: an unchanged 10,000-page corpus is 800 MB of JSON, its index a
+    small part of it. The index is rewritten on the way, whole or not at all; ``reuse=False``
+    trusts none of it."""
+    previous = read_lines(index) if index.exists() and reuse else iter(())
+    old = next(previous, None)
+    with atomic_write(index) as out:
+        for line in read_lines(source):
+            key = sha256_hex(fingerprint, line.key)
+            while old is not None and old.source_id < line.source_id:
+                old = next(previous, None)
+            if old is not None and old.source_id == line.source_id and old.key == key:
+                out.write(old.text)
+                yield line, old.load()
+                continue
+            extracted = {**extract(line.load()), "source_id": line.source_id, "key": key}
+            out.write(dump_json_line(extracted))
+            yield line, extracted
+
+
 # --- Stage stamps: nothing changed, nothing done ---------------------------------------------------
 
 def stamp_path(name: str) -> Path:

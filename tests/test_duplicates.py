@@ -51,7 +51,7 @@ def test_unrelated_speeches_of_the_same_kind_stay_apart(repo):
     texts = {d["doc_id"]: "\n".join(paragraphs_of(repo, d["doc_id"])) for d in documents}
     assert len(texts) >= 3
     rows = find_clusters(({"doc_id": d, "truncated": False, "placeholders": 0, "n_chars": len(t), "text": t}
-                          for d, t in texts.items()), lambda: iter(texts.items()))
+                          for d, t in texts.items()), lambda wanted: iter(texts.items()))
     assert rows == []
 
 
@@ -67,7 +67,7 @@ def test_representative_is_not_truncated_then_fewest_placeholders_then_longest_t
     docs = [document("a-001", SPEECH, truncated=True), document("b-001", SPEECH + "\n补充一段。", placeholders=2),
             document("c-001", SPEECH), document("d-001", SPEECH + "\n另有一段说明文字。")]
     texts = {d["doc_id"]: d["text"] for d in docs}
-    rows = find_clusters(iter(docs), lambda: iter(texts.items()))
+    rows = find_clusters(iter(docs), lambda wanted: iter(texts.items()))
     assert {row["cluster_id"] for row in rows} == {"d-001"}
     assert [row["doc_id"] for row in rows if row["representative"]] == ["d-001"]
     assert next(row["similarity"] for row in rows if row["doc_id"] == "d-001") == 1.0
@@ -123,3 +123,32 @@ def test_paragraph_repeats_count_documents_and_distinct_sites_once_each():
     assert repeats.repeated() == [{"text_hash": "0000000000000001", "documents": 2, "sites": 1},
                                   {"text_hash": "00000000000000ff", "documents": 2, "sites": 2}]
     assert ParagraphRepeats().repeated() == []
+
+
+def test_only_pages_whose_key_changed_are_read_from_split_again(tmp_path, monkeypatch):
+    """build/duplicates-index.jsonl keeps what this stage needs of each page: a page is parsed from
+    split.jsonl again only when its key changed (``--force``: every page)."""
+    from scripts import duplicates, pipeline, shingles
+
+    monkeypatch.setattr(duplicates, "SOURCE", tmp_path / "split.jsonl")
+    monkeypatch.setattr(duplicates, "INDEX", tmp_path / "index.jsonl")
+
+    def page(source_id: str, key: str, hashes: list[str]) -> str:
+        text = "卫生工作" + source_id
+        return pipeline.dump_json_line({"source_id": source_id, "key": key, "site_key": "s", "documents": [{
+            "doc_id": f"{source_id}-001", "truncated": False, "placeholders": 0, "n_chars": len(text),
+            "minhash": shingles.signature_hex(text), "folded_sha256": shingles.folded_sha256(text),
+            "paragraph_hashes": hashes, "paragraphs": [[1, text]]}]})
+
+    def repeated(reuse: bool = True) -> dict[str, int]:
+        return {row["text_hash"]: row["documents"] for row in duplicates.compute(reuse)[1]}
+
+    duplicates.SOURCE.write_text(page("a", "k1", ["00000000000000aa"]) + page("b", "k1", ["00000000000000bb"])
+                                 + page("c", "k1", ["00000000000000aa"]), encoding="utf-8")
+    assert repeated() == {"00000000000000aa": 2}
+    # Page b now shares a hash with a, under a new key: read again. Page c changed without a new
+    # key (a cache that lies): its indexed version is used, until --force reads everything.
+    duplicates.SOURCE.write_text(page("a", "k1", ["00000000000000aa"]) + page("b", "k2", ["00000000000000aa"])
+                                 + page("c", "k1", ["00000000000000cc"]), encoding="utf-8")
+    assert repeated() == {"00000000000000aa": 3}
+    assert repeated(reuse=False) == {"00000000000000aa": 2}

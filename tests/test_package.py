@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts import package as package_module
+from scripts import parts
 from scripts.package import MULTIPART, SHAPING_TOOLS, RESOURCES as PACKAGED
 from tests.conftest import ROOT, add_raw_file, build, first_part, read_table, run_module
 
@@ -96,7 +97,7 @@ def test_a_failing_page_leaves_clean_and_descriptor_untouched(repo):
 
 FULL_DISK = """
 import errno, os, sys
-from scripts import package
+from scripts import package, parts
 
 real_open = open
 
@@ -111,18 +112,22 @@ class FullDisk:
         return self.handle.write(text)
     def close(self):
         self.handle.close()
+    @property
+    def closed(self):
+        return self.handle.closed
 
 def full_open(path, *args, **kwargs):
     handle = real_open(path, *args, **kwargs)
     return FullDisk(handle) if str(path).endswith(sys.argv[1]) else handle
 
-package.open = full_open
+parts.open = full_open
 package.main([])
 """
 
 
 def test_a_full_disk_is_one_line_naming_the_table_and_leaves_clean_as_it_was(repo):
-    (repo / "build" / "package.stamp.json").unlink()  # so that package writes again
+    (repo / "build" / "package.stamp.json").unlink()  # so that package writes again, every part
+    (repo / "build" / "package-segments.json").unlink()
     before = package_bytes(repo)
     result = subprocess.run([sys.executable, "-c", FULL_DISK, ".paragraphs-f000_ruiwen.csv.tmp"], cwd=repo,
                             capture_output=True, text=True, encoding="utf-8")
@@ -242,41 +247,77 @@ def test_package_does_nothing_when_nothing_changed_and_rebuilds_over_a_hand_edit
 
 # --- Multipart tables -----------------------------------------------------------------------------
 
-def write_parts(clean: Path, pages: list[str], monkeypatch) -> dict[str, bytes]:
-    """Paragraph rows for ``pages`` written by package's TableWriter under ``clean``; {part name: bytes}."""
-    monkeypatch.setattr(package_module, "CLEAN", clean)
-    writer = package_module.TableWriter("paragraphs", package_module.schema_columns("paragraphs"))
+def write_segments(clean: Path, pages: list[str], text_of=lambda source_id: "第{seq}段。"):
+    """Paragraph rows for ``pages`` (each page's text made by ``text_of``, which is also its key)
+    written by package's multipart writer under ``clean``, temps renamed into place and segments
+    saved as package does; (writer, {part name: bytes}, names of the parts written)."""
+    def render(source_id: str) -> dict[str, list[dict]]:
+        return {"paragraphs": [{"doc_id": f"{source_id}-001", "seq": seq, "line": seq,
+                                "text": text_of(source_id).format(seq=seq), "text_hash": "0" * 16,
+                                "hash_documents": 1, "hash_sites": 1} for seq in (1, 2)]}
+
+    writer = parts.MultipartWriter({"paragraphs": package_module.schema_columns("paragraphs")}, clean, "f",
+                                   render, clean / "segments.json")
     for source_id in pages:
-        writer.page(source_id)
-        writer.write([{"doc_id": f"{source_id}-001", "seq": seq, "line": seq, "text": f"第{seq}段。",
-                       "text_hash": "0" * 16, "hash_documents": 1, "hash_sites": 1} for seq in (1, 2)])
-    parts = writer.close()
-    for temp, final in parts:
-        temp.replace(final)
-    return {final.name: final.read_bytes() for _, final in parts}
+        writer.page(source_id, text_of(source_id), source_id)
+    files = writer.close()["paragraphs"]
+    for file in files:
+        if file.temp is not None:
+            file.temp.replace(file.final)
+    writer.save()
+    return writer, {file.final.name: file.final.read_bytes() for file in files}, \
+        sorted(file.final.name for file in files if file.temp is not None)
+
+
+def write_parts(clean: Path, pages: list[str]) -> dict[str, bytes]:
+    return write_segments(clean, pages)[1]
 
 
 def test_parts_start_at_content_defined_pages_and_an_added_page_touches_one_part(tmp_path, monkeypatch):
-    monkeypatch.setattr(package_module, "PART_PAGES", 4)
+    monkeypatch.setattr(parts, "PART_PAGES", 4)
     pages = [f"p{n:03d}" for n in range(60)]
-    before = write_parts(tmp_path / "a", pages, monkeypatch)
-    starts = [p for p in pages[1:] if package_module.starts_part(p)]
+    before = write_parts(tmp_path / "a", pages)
+    starts = [p for p in pages[1:] if parts.starts_part(p)]
     assert sorted(before) == sorted([f"paragraphs-{pages[0]}.csv"] + [f"paragraphs-{p}.csv" for p in starts])
     assert 5 <= len(before) <= 40  # about one part per PART_PAGES pages
     for data in before.values():
         assert data.startswith(b"doc_id,seq,line,text,")  # every part has its header
-    new_page = next(f"p030{c}" for c in "abcdefgh" if not package_module.starts_part(f"p030{c}"))
-    after = write_parts(tmp_path / "b", sorted(pages + [new_page]), monkeypatch)
+    new_page = next(f"p030{c}" for c in "abcdefgh" if not parts.starts_part(f"p030{c}"))
+    after = write_parts(tmp_path / "b", sorted(pages + [new_page]))
     changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
     assert len(changed) == 1  # the part the new page falls in; no boundary moved
     # (a page that starts a part itself splits the part it lands in: two files, the rest untouched)
 
 
+def test_a_segment_whose_pages_did_not_change_is_not_rendered_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(parts, "PART_PAGES", 4)
+    pages = [f"p{n:03d}" for n in range(40)]
+    writer, first, written = write_segments(tmp_path, pages)
+    assert written == sorted(first) and writer.reused == 0 and len(first) > 3
+    writer, again, written = write_segments(tmp_path, pages)
+    assert again == first and written == [] and writer.rendered == 0 and writer.reused == len(first)
+    # One page changes: its segment alone is rendered again, and holds the new text.
+    edited = pages[17]
+    segment = max(p for p in [pages[0], *(p for p in pages[1:] if parts.starts_part(p))] if p <= edited)
+    writer, changed, written = write_segments(
+        tmp_path, pages, lambda source_id: "改过的{seq}段。" if source_id == edited else "第{seq}段。")
+    assert writer.rendered == 1 and written == [f"paragraphs-{segment}.csv"]
+    assert "改过的1段".encode() in changed[written[0]]
+    assert {name: data for name, data in changed.items() if name not in written} == \
+        {name: data for name, data in first.items() if name not in written}
+    # A hand edit of a kept part is seen by its hash: that segment is written again, as it was.
+    target = tmp_path / "paragraphs" / f"paragraphs-{pages[0]}.csv"
+    target.write_bytes(target.read_bytes().replace("第1段".encode(), "第9段".encode(), 1))
+    writer, _, written = write_segments(
+        tmp_path, pages, lambda source_id: "改过的{seq}段。" if source_id == edited else "第{seq}段。")
+    assert written == [target.name] and target.read_bytes() == first[target.name]
+
+
 def test_a_part_is_cut_when_it_reaches_the_size_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(package_module, "PART_PAGES", 10**9)
-    monkeypatch.setattr(package_module, "PART_MAX_BYTES", 200)
-    parts = write_parts(tmp_path, [f"p{n:03d}" for n in range(10)], monkeypatch)
-    assert len(parts) > 2 and all(len(data) < 400 for data in parts.values())
+    monkeypatch.setattr(parts, "PART_PAGES", 10**9)
+    monkeypatch.setattr(parts, "PART_MAX_BYTES", 200)
+    written = write_parts(tmp_path, [f"p{n:03d}" for n in range(10)])
+    assert len(written) > 2 and all(len(data) < 400 for data in written.values())
 
 
 def test_a_key_duplicated_across_two_parts_is_caught_by_frictionless_and_by_validate(tmp_path, monkeypatch):
@@ -284,20 +325,20 @@ def test_a_key_duplicated_across_two_parts_is_caught_by_frictionless_and_by_vali
 
     from scripts.tablecheck import TableChecker
 
-    monkeypatch.setattr(package_module, "PART_PAGES", 1)  # every page its own part
-    parts = write_parts(tmp_path / "clean", ["a", "b"], monkeypatch)
+    monkeypatch.setattr(parts, "PART_PAGES", 1)  # every page its own part
+    written = write_parts(tmp_path / "clean", ["a", "b"])
     second = tmp_path / "clean" / "paragraphs" / "paragraphs-b.csv"
     second.write_bytes(second.read_bytes().replace(b"b-001,1,", b"a-001,2,", 1))  # a's key again
     schema = json.loads((ROOT / "schemas" / "paragraphs.schema.json").read_text(encoding="utf-8"))
     schema.pop("foreignKeys")
     descriptor = {"name": "t", "resources": [{
         "name": "paragraphs", "type": "table", "scheme": "multipart", "format": "csv",
-        "path": [f"clean/paragraphs/{name}" for name in sorted(parts)], "schema": schema}]}
+        "path": [f"clean/paragraphs/{name}" for name in sorted(written)], "schema": schema}]}
     report = Package(descriptor, basepath=str(tmp_path)).validate()
     errors = [error.message for task in report.tasks for error in task.errors]
     assert report.tasks[0].stats["rows"] == 4
     assert any("primary key" in message for message in errors), errors
     checked = TableChecker("paragraphs", schema).check_files(
-        [tmp_path / "clean" / "paragraphs" / name for name in sorted(parts)])
+        [tmp_path / "clean" / "paragraphs" / name for name in sorted(written)])
     assert checked.problems == ["paragraphs: paragraphs-b.csv row 2: primary key {'doc_id': 'a-001', 'seq': 2} "
                                 "is the key of the row before (tables are kept sorted by their key)"]

@@ -34,7 +34,8 @@ RULE_KEYS = {"id", "where", "pattern", "start", "end", "max_lines", "boundary", 
              "note"}
 PROFILE_KEYS = {"id", "name", "fingerprints", "max_removed_share", "max_removed_line_chars",
                 "share_min_page_chars", "drop_selectors"}
-# Named groups a pattern may use: they become metadata (or a document label's parts).
+# Named groups a pattern may use: they become metadata (or a document label's parts). An inline
+# rule may also name `drop`: the span it removes, the rest of the match being context that stays.
 CAPTURES = {"title", "collection", "published", "missing", "total", "shown", "base", "seq"}
 
 
@@ -135,10 +136,11 @@ def _rule(path: Path, profile_id: str, index: int, entry: dict, problems: list[s
             message = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
             problems.append(f"{where}: bad {key}: {message} (patterns are RE2: no lookaround or backreferences)")
             continue
-        unknown = set(pattern.groupindex) - CAPTURES
+        allowed = CAPTURES | ({"drop"} if kind == "inline" else set())
+        unknown = set(pattern.groupindex) - allowed
         if unknown:
             problems.append(f"{where}: {key} has named group(s) {', '.join(sorted(unknown))}; "
-                            f"known: {', '.join(sorted(CAPTURES))}")
+                            f"known: {', '.join(sorted(allowed))}")
         compiled[key] = pattern
     for key in set(("pattern", "start", "end")) - set(PATTERN_KEYS[kind]):
         if key in entry:

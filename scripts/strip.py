@@ -398,6 +398,8 @@ def _reply_start(live: list[int], stripped: list[str], first_body: int) -> int:
 
 
 TITLE_MAX_CHARS = 60
+# A date on its own line (（2024年2月20日）, under a speech's title) is the text's, never a title.
+DATE_LINE = re.compile(r"[(（]?\s*(?:19|20)\d\d\s*[年./-]\s*\d{1,2}\s*[月./-]?\s*(?:\d{1,2}\s*日?)?\s*[)）]?")
 # A title candidate ending so is a sentence or a salutation, never a title.
 SENTENCE_ENDS = ("。", ":", "：", ";", "；")
 
@@ -459,7 +461,7 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
         if index >= min(first_body, answer):
             break
         text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
-        if classify.score_line(text).value >= model.suspect:
+        if classify.score_line(text).value >= model.suspect or DATE_LINE.fullmatch(text):
             continue
         for rule in rules.first_line:
             match = rule.pattern.fullmatch(stripped[index])
@@ -564,7 +566,7 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
                 if rule.boundary:
                     if match.start() != lead or match.end() >= len(shadow.text.rstrip()):
                         continue
-                    page.boundaries[index] = {"label": line[:shadow.to_line(match.start(), match.end(), len(line))[1]].strip(),
+                    page.boundaries[index] = {"label": line[:shadow.to_line(span_start, span_end, len(line))[1]].strip(),
                                               "base": "", "glued": True}
                 start, end = shadow.to_line(span_start, span_end, len(line))
                 spans.append((start, end, rule.id))
@@ -793,7 +795,8 @@ def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict])
 
 def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> None:
     """Flag cut documents from every removed text, whichever rule removed it, and from a trailing
-    ellipsis; the larger of two figures for the missing characters wins."""
+    ellipsis (kept: the author's or the site's, it cannot be told); the larger of two figures for
+    the missing characters wins."""
     starts = [segment["first_line"] for segment in segments]
 
     def owner(line: int) -> int:
@@ -804,20 +807,26 @@ def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> 
         return position
 
     found: dict[int, list[int | None]] = {}
+    last_lines = [segment["lines"][-1][0] if segment["lines"] else 0 for segment in segments]
     for removal in removals:
         shadow = make_shadow(removal["text"]).text
+        # A marker that states no count is a cut only below the text it cuts: above the first
+        # document it is the page's download button, and with the document going on below it an
+        # expander (展开全文) whose text the page shows anyway.
+        line = removal["line"]
+        stated_nothing = not starts or line < starts[0] or line < last_lines[owner(line)]
         # An ellipsis on its own line after the text (the classifier took it as a divider) is where
         # the site cut the text, as a trailing one is.
         if removal["rule"].startswith("classifier.") and starts and removal["line"] > starts[0] \
                 and ELLIPSIS_LINE.fullmatch(shadow):
             found.setdefault(owner(removal["line"]), []).append(None)
         cut, missing = classify.cut_marker(shadow)
-        if cut:
-            found.setdefault(owner(removal["line"]), []).append(missing)
+        if cut and not (stated_nothing and missing is None):
+            found.setdefault(owner(line), []).append(missing)
         for rule in rules.truncation:
             match = rule.pattern.search(shadow)
-            if match is not None:
-                found.setdefault(owner(removal["line"]), []).append(missing_from(match, rule))
+            if match is not None and not (stated_nothing and missing_from(match, rule) is None):
+                found.setdefault(owner(line), []).append(missing_from(match, rule))
     for position, segment in enumerate(segments):
         last = segment["lines"][-1][1] if segment["lines"] else ""
         if TRAILING_ELLIPSIS.search(last) and not re.search(r"[。！？!?]\s*(?:\.{2,}|…+)\s*$", last):

@@ -166,3 +166,14 @@ def test_mojibake_spans_keep_their_punctuation_and_annotations_and_both_are_flag
     line_one = "（一）強化醫(yī)?;鹗褂贸B(tài)化監(jiān)管。聯(lián)合區(qū)醫(yī)保局開展檢查。"
     for removal in (r for r in result["removals"] if r["line"] == 1):
         assert line_one[removal["column"] - 1:].startswith(removal["text"])
+
+
+def test_an_annotation_right_after_a_mojibake_span_goes_and_the_span_stays():
+    """A misread outline marker (。ㄒ唬┽t for （一）医) keeps its bytes; the annotation that
+    belonged to the lost hanzi is still an annotation."""
+    result = normalize_record(record("。ㄒ唬┽t(yī)療業務穩步增長，門診人次同比增長(zhǎng)百分之八。"))
+    (segment,) = result["segments"]
+    (text,) = [text for _, text in segment["paragraphs"]]
+    assert "(yī)" not in text and "(zhǎng)" not in text
+    assert text.startswith("。ㄒ唬┽t")
+    assert sorted(r["text"] for r in result["removals"]) == ["(yī)", "(zhǎng)"]

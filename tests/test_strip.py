@@ -276,6 +276,7 @@ def test_a_line_recurring_on_pages_of_one_site_is_removed_with_its_count():
 
 @pytest.mark.parametrize("label_line, text", [
     ("篇1同志们：", "同志们："), ("【篇一】同志们：", "同志们："), ("第二篇：各位代表：", "各位代表："),
+    ("第三篇各位领导、各位同事：", "各位领导、各位同事："), ("模板二今年以来，我院认真落实。", "今年以来，我院认真落实。"),
 ])
 def test_a_label_glued_to_its_first_sentence_starts_a_document(label_line, text):
     page = f"卫生工作会议讲话（精选2篇）\n篇0\n同志们：今天开会，研究工作，部署任务，确保完成。\n{label_line}\n今年工作很多，任务很重，大家要努力。"
@@ -302,6 +303,39 @@ def test_lines_before_the_first_label_without_body_are_removals_not_a_document()
 def test_cut_markers_flag_the_document_whichever_rule_removes_them(cut):
     result = strip_text(f"同志们：\n今年以来，全县卫生工作取得明显成效，群众满意度不断提高。\n{cut}")
     assert result["segments"][0]["truncated"] is True
+
+
+def test_a_marker_without_a_count_above_the_text_or_with_the_text_going_on_is_no_cut():
+    """A download button in the header, or an expander (展开全文) with the text shown below it, cuts
+    nothing; the same marker below the text does, and a stated count cuts wherever it is."""
+    body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高。"
+    header = strip_text(f"下载文档到电脑，查找使用更方便　开通VIP，免费下载本文档\n同志们：\n{body}\n{body}")
+    assert header["segments"][0]["truncated"] is False
+    expander = strip_text(f"同志们：\n{body}\n展开全文\n{body}")
+    assert expander["segments"][0]["truncated"] is False
+    assert ("generic.paywall_notice", "展开全文") in removed(expander)
+    below = strip_text(f"同志们：\n{body}\n展开全文")
+    assert below["segments"][0]["truncated"] is True
+    counted = strip_text(f"同志们：\n{body}\n此处隐藏1200个字\n{body}")
+    assert counted["segments"][0]["truncated"] is True and counted["segments"][0]["missing_chars"] == 1200
+
+
+def test_a_date_under_the_title_is_the_texts_not_the_title():
+    result = strip_text("在全县卫生健康工作会议上的讲话\n（2024年2月20日）\n同志们：\n今天召开会议，研究部署今年的卫生健康工作。")
+    assert "（2024年2月20日）" in kept(result)
+
+
+@pytest.mark.parametrize("line, gone", [
+    ("【#工作总结# 导语】总结是对过去一定时期的工作进行回顾和分析的书面材料。以下是本站整理的范文，欢迎阅读。", True),
+    ("馆主按：转自某县卫健局网站，留作学习资料，写计划时可参考其框架。", True),
+    ("2月20日，全县卫生健康工作会议召开，局长作工作报告。现将讲话全文刊发如下：", True),
+    ("乡村医生老李　2012-03-06 08:11:24　[举报]", True),
+    ("现将今年以来的工作情况汇报如下：", False),
+])
+def test_editor_lines_and_comment_bylines_go_the_texts_own_handover_stays(line, gone):
+    body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高，基层服务能力持续增强。"
+    result = strip_text(f"卫生院工作总结\n{line}\n{body}\n{body}")
+    assert (line not in kept(result)) is gone
 
 
 def test_a_trailing_ellipsis_after_a_half_sentence_flags_the_cut():

@@ -236,7 +236,7 @@ def _documents(repeats: ParagraphRepeats | None = None, reuse: bool = True) -> I
 def _texts(wanted: set[str]) -> Iterator[tuple[str, str]]:
     """(doc_id, text) of the ``wanted`` documents (and their pages' others): only their pages are parsed."""
     pages = {doc_id.rsplit("-", 1)[0] for doc_id in wanted}
-    for line in pipeline.read_raw_lines(SOURCE):
+    for line in pipeline.read_lines(SOURCE):
         if line.source_id in pages:
             for document in line.load()["documents"]:
                 yield document["doc_id"], "\n".join(text for _, text in document["paragraphs"])

@@ -148,39 +148,14 @@ def dump_json_line(record: dict) -> str:
     return head + ("}" if body == "{}" else "," + body[1:]) + "\n"
 
 
-_HEAD = re.compile(r'\{"source_id":("(?:[^"\\]|\\.)*"),"key":"([0-9a-f]*)"')
+_HEAD = re.compile(rb'\{"source_id":("(?:[^"\\]|\\.)*"),"key":"([0-9a-f]*)"')
 
 
 @dataclass(frozen=True)
 class Line:
     """A record as a stage wrote it, read only as far as the driver needs: its page and its key.
-    A reused page is copied as this text; only a page to compute is parsed."""
-    source_id: str
-    key: str
-    text: str
-
-    def load(self) -> dict:
-        return json.loads(self.text)
-
-
-def read_lines(path: Path) -> Iterator[Line]:
-    with open(path, encoding="utf-8") as handle:
-        for text in handle:
-            head = _HEAD.match(text)
-            if head is None:  # written before source_id and key came first
-                record = json.loads(text)
-                yield Line(record["source_id"], record["key"], dump_json_line(record))
-            else:
-                yield Line(json.loads(head.group(1)), head.group(2), text)
-
-
-_HEAD_BYTES = re.compile(rb'\{"source_id":("(?:[^"\\]|\\.)*"),"key":"([0-9a-f]*)"')
-
-
-@dataclass(frozen=True)
-class RawLine:
-    """A record's line as bytes, its page and key read from its head: a reader that parses only some
-    pages never decodes the others (at 10,000 pages, a stage's output is about 1 GB)."""
+    A reused page is copied as these bytes, never decoded; only a page to compute is parsed (at
+    10,000 pages a stage's output is about 1 GB)."""
     source_id: str
     key: str
     data: bytes
@@ -189,19 +164,19 @@ class RawLine:
         return json.loads(self.data)
 
 
-def read_raw_lines(path: Path) -> Iterator[RawLine]:
+def read_lines(path: Path) -> Iterator[Line]:
     with open(path, "rb") as handle:
         for data in handle:
-            head = _HEAD_BYTES.match(data)
+            head = _HEAD.match(data)
             if head is None:  # written before source_id and key came first
                 record = json.loads(data)
-                yield RawLine(record["source_id"], record["key"], data)
+                yield Line(record["source_id"], record["key"], dump_json_line(record).encode("utf-8"))
             else:
-                yield RawLine(json.loads(head.group(1)), head.group(2).decode("ascii"), data)
+                yield Line(json.loads(head.group(1)), head.group(2).decode("ascii"), data)
 
 
 def indexed(source: Path, index: Path, fingerprint: str, extract: Callable[[dict], dict],
-            reuse: bool = True) -> Iterator[tuple[RawLine, dict]]:
+            reuse: bool = True) -> Iterator[tuple[Line, dict]]:
     """Each line of ``source`` (a stage's output) with ``extract`` of its record: what a corpus-wide
     stage needs of a page, kept in ``index`` between runs, so that a page is parsed only when its
     key (or ``fingerprint``) changed: an unchanged 10,000-page corpus is 800 MB of JSON, its index a
@@ -209,17 +184,17 @@ def indexed(source: Path, index: Path, fingerprint: str, extract: Callable[[dict
     trusts none of it."""
     previous = read_lines(index) if index.exists() and reuse else iter(())
     old = next(previous, None)
-    with atomic_write(index) as out:
-        for line in read_raw_lines(source):
+    with atomic_write(index, "wb") as out:
+        for line in read_lines(source):
             key = sha256_hex(fingerprint, line.key)
             while old is not None and old.source_id < line.source_id:
                 old = next(previous, None)
             if old is not None and old.source_id == line.source_id and old.key == key:
-                out.write(old.text)
+                out.write(old.data)
                 yield line, old.load()
                 continue
             extracted = {**extract(line.load()), "source_id": line.source_id, "key": key}
-            out.write(dump_json_line(extracted))
+            out.write(dump_json_line(extracted).encode("utf-8"))
             yield line, extracted
 
 
@@ -257,13 +232,15 @@ def current_stamp(name: str, input_digest: str | None, fingerprint: str, output:
 
 
 def write_stamp(name: str, input_digest: str | None, fingerprint: str, output: Path | None = None,
-                **facts) -> None:
-    """Record what a successful run was for, and the hash of what it wrote."""
+                output_digest: str | None = None, **facts) -> None:
+    """Record what a successful run was for, and the hash of what it wrote (``output_digest`` when
+    the writer hashed it on the way, else read from the file)."""
     if input_digest is None:
         stamp_path(name).unlink(missing_ok=True)
         return
     output = output or BUILD / f"{name}.jsonl"
-    stamp = {"input": input_digest, "fingerprint": fingerprint, "output": file_digest(output), **facts}
+    stamp = {"input": input_digest, "fingerprint": fingerprint,
+             "output": output_digest or file_digest(output), **facts}
     with atomic_write(stamp_path(name)) as handle:
         json.dump(stamp, handle, sort_keys=True)
 
@@ -523,6 +500,7 @@ class StageReport:
     cached: int = 0
     computed: int = 0
     errors: list[str] = field(default_factory=list)
+    output_digest: str | None = None  # sha256 of the output, hashed as it was written
 
     def line(self) -> str:
         return f"{self.name}: {self.pages} pages ({self.computed} computed, {self.cached} reused)"
@@ -577,7 +555,7 @@ def run_stage(
                 pages = stamp.get("pages", 0)
                 return StageReport(name, pages=pages, cached=pages)
         report = _run_stage(name, transform, records, fingerprint, jobs, force, total, known_errors)
-        write_stamp(name, input_digest, fingerprint, pages=report.pages)
+        write_stamp(name, input_digest, fingerprint, output_digest=report.output_digest, pages=report.pages)
         return report
 
 
@@ -617,7 +595,13 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
             yield planned, reuse
 
     jobs = jobs or os.cpu_count() or 1
-    with atomic_write(output) as out, computer(transform, jobs) as compute:
+    digest = hashlib.sha256()
+
+    def write(data: bytes) -> None:
+        out.write(data)
+        digest.update(data)
+
+    with atomic_write(output, "wb") as out, computer(transform, jobs) as compute:
         pending: list[dict] = []
         ordered: list[tuple[_Planned, Line | None]] = []
 
@@ -627,7 +611,7 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
             for planned, reuse in ordered:
                 if reuse is not None:
                     if not report.errors:
-                        out.write(reuse.text)  # the same key: the same bytes, never parsed
+                        write(reuse.data)  # the same key: the same bytes, never decoded
                     continue
                 result, error = next(results)
                 if error is not None:
@@ -635,7 +619,7 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
                 elif not report.errors:
                     result["key"] = planned.key
                     result["source_id"] = planned.source_id
-                    out.write(dump_json_line(result))
+                    write(dump_json_line(result).encode("utf-8"))
             pending.clear()
             ordered.clear()
 
@@ -643,6 +627,10 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
             report.pages += 1
             if reuse is not None:
                 report.cached += 1
+                if not ordered:  # nothing waits to be computed before it: written at once, not held
+                    if not report.errors:
+                        write(reuse.data)
+                    continue
             else:
                 report.computed += 1
                 pending.append(planned.record())
@@ -654,6 +642,7 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
         if report.errors:
             # Leave the previous output untouched: the atomic writer discards the temp file.
             raise StageFailed(report)
+    report.output_digest = digest.hexdigest()
     return report
 
 

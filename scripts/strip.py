@@ -913,7 +913,7 @@ class _StripInput(pipeline.Line):
     repeats: str = "{}"
 
     def load(self) -> dict:
-        record = json.loads(self.text)
+        record = json.loads(self.data)
         source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
         return {"source_id": record["source_id"], "key": self.key, "source": source, "text": record["text"],
                 "repeats": json.loads(self.repeats)}
@@ -960,7 +960,7 @@ def _as_input(decoded: Path, counts: dict[str, int]) -> Iterator[_StripInput]:
     for line, hashes in _with_hashes(decoded):
         text = json.dumps(_repeats(hashes, counts), sort_keys=True)
         # The page's result depends on the other pages only through these counts: they join its key.
-        yield _StripInput(line.source_id, pipeline.sha256_hex(line.key, text), line.text, text)
+        yield _StripInput(line.source_id, pipeline.sha256_hex(line.key, text), line.data, text)
 
 
 def inputs_in_memory(records: list[dict]) -> list[dict]:

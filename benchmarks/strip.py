@@ -106,10 +106,13 @@ def score_page(page: Page, record: dict | None) -> dict:
             result["residue"].append(string)
     result["lost"] = [lost for lost in (_lost(line, texts) for line in body if line and line not in output) if lost]
     found_title = record["meta"].get("title") or record["meta"].get("collection") or ""
-    if canonical(page.title) != canonical(found_title) and not (
+    # A page whose heading repeats its document's title has two title lines (t): either is its title.
+    titles = {canonical(line) for tag, line in page.lines if tag == "t"} - {""}
+    if canonical(page.title) != canonical(found_title) and canonical(found_title) not in titles and not (
             page.title and canonical(found_title) and canonical(page.title).startswith(canonical(found_title))):
         result["title"] = f"expected {page.title!r}, found {found_title!r}"
-    if found_title and canonical(found_title) in {canonical(s) for s in page.boilerplate} - {canonical(page.title)}:
+    if found_title and canonical(found_title) in {canonical(s) for s in page.boilerplate} - titles - {
+            canonical(page.title)}:
         result["title"] = f"boilerplate taken as the title: {found_title!r}"
     starts = [canonical(d.first) for d in page.documents]
     if len(documents) != len(starts) or any(not text.startswith(start) for text, start in zip(texts, starts)):

@@ -398,6 +398,9 @@ def _reply_start(live: list[int], stripped: list[str], first_body: int) -> int:
 
 
 TITLE_MAX_CHARS = 60
+# A repost or status tag before a title ([转载], 【置顶】, (转)): the site's, not the title's ([原创], the
+# author's claim, stays).
+TITLE_TAG = re.compile(r"^\s*[\[【(（〔]\s*(?:转载|轉載|转|轉|转帖|轉帖|置顶|置頂|精华|精華|推荐|推薦)\s*[\]】)）〕]\s*")
 # A date on its own line (（2024年2月20日）, under a speech's title) is the text's, never a title.
 DATE_LINE = re.compile(r"[(（]?\s*(?:19|20)\d\d\s*[年./-]\s*\d{1,2}\s*[月./-]?\s*(?:\d{1,2}\s*日?)?\s*[)）]?")
 # A title candidate ending so is a sentence or a salutation, never a title.
@@ -709,6 +712,8 @@ def strip_record(record: dict) -> dict:
         _truncations(segments, removals, rules)
 
     meta = dict(page.meta)
+    if meta.get("title"):
+        meta["title"] = TITLE_TAG.sub("", meta["title"]).strip() or meta["title"]
     if extraction is not None:
         for key, value in extraction.meta.items():
             meta.setdefault(key, value)  # what the text states wins; the markup fills the gaps

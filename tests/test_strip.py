@@ -320,6 +320,11 @@ def test_a_marker_without_a_count_above_the_text_or_with_the_text_going_on_is_no
     assert counted["segments"][0]["truncated"] is True and counted["segments"][0]["missing_chars"] == 1200
 
 
+def test_a_sites_tag_before_the_title_is_not_part_of_it():
+    result = strip_text("[转载]在全镇卫生健康工作会议上的讲话\n(2012-03-05 10:21:33)\n同志们：\n今天召开会议，研究部署今年的卫生健康工作。")
+    assert result["meta"]["title"] == "在全镇卫生健康工作会议上的讲话"
+
+
 def test_a_date_under_the_title_is_the_texts_not_the_title():
     result = strip_text("在全县卫生健康工作会议上的讲话\n（2024年2月20日）\n同志们：\n今天召开会议，研究部署今年的卫生健康工作。")
     assert "（2024年2月20日）" in kept(result)

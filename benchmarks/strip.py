@@ -11,7 +11,7 @@ annotations:
 - splits: documents found, each starting where the annotation says;
 - truncation: documents flagged truncated (and their missing characters) against the annotation.
 
-    make bench-strip [SET=dev|heldout|heldout2|heldout3|all] [VERBOSE=1]
+    make bench-strip [SET=dev|heldout|heldout2|heldout3|heldout4|all] [VERBOSE=1]
 """
 
 from __future__ import annotations
@@ -162,10 +162,10 @@ def measure(name: str, corpus: list[Page], verbose: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.strip", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", default="all", choices=["dev", "heldout", "heldout2", "heldout3", "all"])
+    parser.add_argument("--set", default="all", choices=["dev", "heldout", "heldout2", "heldout3", "heldout4", "all"])
     parser.add_argument("--verbose", action="store_true", help="list every problem, page by page")
     args = parser.parse_args(argv)
-    names = ["dev", "heldout", "heldout2", "heldout3"] if args.set == "all" else [args.set]
+    names = ["dev", "heldout", "heldout2", "heldout3", "heldout4"] if args.set == "all" else [args.set]
     for name in names:
         corpus = pages(DEVSET / name)
         if not corpus:

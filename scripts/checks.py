@@ -87,10 +87,12 @@ class TextRules:
         found, seen = [], set()
         for index in sorted(hits or ()):
             rule, pattern = self.variants[index]
-            match = pattern.search(shadow)
-            if match is not None and rule.id not in seen:
-                seen.add(rule.id)
-                found.append((rule.id, match.group(0)))
+            for match in pattern.finditer(shadow):
+                start, end = strip.drop_span(rule, match) if rule.where == "inline" else match.span()
+                if end > start and rule.id not in seen:  # a span the text refers to (keep) is the text's
+                    seen.add(rule.id)
+                    found.append((rule.id, match.group(0)))
+                    break
         return found
 
 

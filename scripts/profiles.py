@@ -35,7 +35,8 @@ RULE_KEYS = {"id", "where", "pattern", "start", "end", "max_lines", "boundary", 
 PROFILE_KEYS = {"id", "name", "fingerprints", "max_removed_share", "max_removed_line_chars",
                 "share_min_page_chars", "drop_selectors"}
 # Named groups a pattern may use: they become metadata (or a document label's parts). An inline
-# rule may also name `drop`: the span it removes, the rest of the match being context that stays.
+# rule may also name `drop` (the span it removes, the rest of the match being context that stays)
+# and `keep` (context that, when matched, means the span is the text's own: nothing is removed).
 CAPTURES = {"title", "collection", "published", "missing", "total", "shown", "base", "seq"}
 
 
@@ -136,7 +137,7 @@ def _rule(path: Path, profile_id: str, index: int, entry: dict, problems: list[s
             message = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
             problems.append(f"{where}: bad {key}: {message} (patterns are RE2: no lookaround or backreferences)")
             continue
-        allowed = CAPTURES | ({"drop"} if kind == "inline" else set())
+        allowed = CAPTURES | ({"drop", "keep"} if kind == "inline" else set())
         unknown = set(pattern.groupindex) - allowed
         if unknown:
             problems.append(f"{where}: {key} has named group(s) {', '.join(sorted(unknown))}; "

@@ -401,6 +401,8 @@ TITLE_MAX_CHARS = 60
 # A repost or status tag before a title ([转载], 【置顶】, (转)): the site's, not the title's ([原创], the
 # author's claim, stays).
 TITLE_TAG = re.compile(r"^\s*[\[【(（〔]\s*(?:转载|轉載|转|轉|转帖|轉帖|置顶|置頂|精华|精華|推荐|推薦)\s*[\]】)）〕]\s*")
+# A speech's subtitle (——在全县卫生健康工作会议上的讲话) is the text's, never the page title.
+SUBTITLE = re.compile(r"\s*(?:——|—|--)\s*\S")
 # A date on its own line (（2024年2月20日）, under a speech's title) is the text's, never a title.
 DATE_LINE = re.compile(r"[(（]?\s*(?:19|20)\d\d\s*[年./-]\s*\d{1,2}\s*[月./-]?\s*(?:\d{1,2}\s*日?)?\s*[)）]?")
 # A title candidate ending so is a sentence or a salutation, never a title.
@@ -464,7 +466,7 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
         if index >= min(first_body, answer):
             break
         text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
-        if classify.score_line(text).value >= model.suspect or DATE_LINE.fullmatch(text):
+        if classify.score_line(text).value >= model.suspect or DATE_LINE.fullmatch(text) or SUBTITLE.match(text):
             continue
         for rule in rules.first_line:
             match = rule.pattern.fullmatch(stripped[index])
@@ -522,8 +524,12 @@ def _without_inline(rules: RuleSet, shadow_line: str) -> str:
     return shadow_line.strip()
 
 
-def _drop_span(rule: Rule, match) -> tuple[int, int]:
-    """What an inline match removes: its `drop` group when the pattern names one, else all of it."""
+def drop_span(rule: Rule, match) -> tuple[int, int]:
+    """What an inline match removes: its `drop` group when the pattern names one, else all of it;
+    nothing when its `keep` group took part (the sentence refers to it: 可浏览网页（www…）)."""
+    keep = rule.pattern.groupindex.get("keep")
+    if keep is not None and match.group(keep) is not None:
+        return match.start(), match.start()
     index = rule.pattern.groupindex.get("drop")
     if index is not None and match.group(index) is not None:
         return match.start(index), match.end(index)
@@ -533,7 +539,7 @@ def _drop_span(rule: Rule, match) -> tuple[int, int]:
 def _kept_pieces(rule: Rule, text: str):
     cursor = 0
     for match in rule.pattern.finditer(text):
-        start, end = _drop_span(rule, match)
+        start, end = drop_span(rule, match)
         yield cursor, text[cursor:start]
         cursor = max(cursor, end)
     yield cursor, text[cursor:]
@@ -563,7 +569,7 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
         lead = len(shadow.text) - len(shadow.text.lstrip())
         for rule in candidates:
             for match in rule.pattern.finditer(shadow.text):
-                span_start, span_end = _drop_span(rule, match)
+                span_start, span_end = drop_span(rule, match)
                 if span_end == span_start:
                     continue
                 if rule.boundary:

@@ -585,3 +585,18 @@ def test_after_one_page_changed_only_that_page_is_read_to_recount_site_repetitio
     computed, read = result.stdout.strip().split(" ", 1)
     assert read == "['f004_summary']"  # the others' line hashes come from build/strip-repeat-keys.jsonl
     assert int(computed) >= 1
+
+
+def test_an_address_the_sentence_points_to_stays_a_watermark_goes():
+    """The keep group of an inline rule: context that makes the span the text's own."""
+    from scripts import checks
+
+    pointed = "市民如欲了解更多资料，可浏览卫生防护中心网页（www.chp.gov.hk），或致电热线查询。"
+    spliced = "今年以来，全县卫生工作（www.fanwen.com）取得明显成效，群众满意度不断提高。"
+    result = strip_text(f"同志们：\n{pointed}\n{spliced}")
+    assert pointed in kept(result)
+    assert "今年以来，全县卫生工作取得明显成效，群众满意度不断提高。" in kept(result)
+    assert ("generic.watermark_url", "（www.fanwen.com）") in removed(result)
+    rules = checks.text_rules()["generic"]
+    assert [rule for rule, _ in rules.found(strip.make_shadow(pointed).text)] == []
+    assert "generic.watermark_url" in [rule for rule, _ in rules.found(strip.make_shadow(spliced).text)]

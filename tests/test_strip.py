@@ -435,7 +435,9 @@ def test_a_label_rule_whose_title_is_a_sentence_keeps_the_sentence():
 
 
 @pytest.mark.parametrize("label", ["▍篇二\u3000乡镇卫生院公共卫生工作计划", "【第2篇】", "卫生院医保工作总结 篇二",
-                                   "精选范文2\u3000医院药剂科年度工作总结", "▍篇二"])
+                                   "精选范文2\u3000医院药剂科年度工作总结", "▍篇二", "模板二：社区卫生服务中心工作总结",
+                                   "范例二", "范文（二）", "第二份：XX社区爱国卫生月活动实施方案", "No.2 中心卫生院年度工作总结",
+                                   "爱国卫生月工作计划 2", "（二）关于基层医疗卫生人才队伍建设的调研报告"])
 def test_label_shapes_no_rule_knows_start_documents(label):
     result = strip_text(f"【第1篇】\n同志们:\n今天开会。\n{label}\n各位同事:\n明天开会。")
     assert [[t for _, t in s["lines"]] for s in result["segments"]] == [["同志们:", "今天开会。"], ["各位同事:", "明天开会。"]]
@@ -600,3 +602,27 @@ def test_an_address_the_sentence_points_to_stays_a_watermark_goes():
     rules = checks.text_rules()["generic"]
     assert [rule for rule, _ in rules.found(strip.make_shadow(pointed).text)] == []
     assert "generic.watermark_url" in [rule for rule, _ in rules.found(strip.make_shadow(spliced).text)]
+
+
+@pytest.mark.parametrize("thread", [
+    "12 条评论\n小城医生\n这句说到心坎上了。", "引用 阿木木 的发言：\n这句写得好，我借鉴了。",
+    "评论　[发评论]\n乡村医生老李　2012-03-06 08:11:24　[举报]\n写得很实在，收藏了。",
+])
+def test_a_comment_thread_below_the_text_goes_whole(thread):
+    body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高，基层服务能力持续增强。"
+    result = strip_text(f"同志们：\n{body}\n谢谢大家！\n{thread}")
+    assert kept(result) == ["同志们：", body, "谢谢大家！"]
+
+
+def test_a_posters_lead_in_goes_a_post_title_that_shares_stays_the_title():
+    body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高，基层服务能力持续增强。"
+    result = strip_text(f"分享一篇分管副县长在全县健康扶贫工作推进会上的讲话\n"
+                        f"年底了，熬了两个晚上写的讲话稿，发上来给同行参考，也请大家提提意见。\n同志们：\n{body}")
+    assert result["meta"]["title"] == "分享一篇分管副县长在全县健康扶贫工作推进会上的讲话"
+    assert kept(result) == ["同志们：", body]
+
+
+def test_a_member_wall_below_the_text_flags_the_cut():
+    body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高，基层服务能力持续增强。"
+    result = strip_text(f"同志们：\n{body}\n关注博主即可阅读全文")
+    assert result["segments"][0]["truncated"] is True

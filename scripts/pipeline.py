@@ -47,6 +47,8 @@ POOL_MIN_PAGES = 16
 # Pages held in memory while a batch is computed: memory is bounded by this, not by the corpus
 # (measured with make bench-build: 64 keeps strip under ~60 MB at 1,000 pages; 256 took 104 MB).
 BATCH_PAGES = 64
+# Reused pages held behind a page being computed, at most (they are written in order after it).
+HELD_BYTES = 16 << 20
 
 
 class PageError(Exception):
@@ -604,6 +606,7 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
     with atomic_write(output, "wb") as out, computer(transform, jobs) as compute:
         pending: list[dict] = []
         ordered: list[tuple[_Planned, Line | None]] = []
+        held = [0]  # bytes of reused pages held behind a page to compute
 
         def flush() -> None:
             """Compute the pending pages (in a pool if there are many) and write in order."""
@@ -622,6 +625,7 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
                     write(dump_json_line(result).encode("utf-8"))
             pending.clear()
             ordered.clear()
+            held[0] = 0
 
         for planned, reuse in progress(plan(), name, total):
             report.pages += 1
@@ -636,7 +640,9 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
                 pending.append(planned.record())
             ordered.append((planned, reuse))
             # Bounded batches keep memory flat however large the corpus is.
-            if len(pending) >= BATCH_PAGES or len(ordered) >= 16 * BATCH_PAGES:
+            if reuse is not None:
+                held[0] += len(reuse.data)
+            if len(pending) >= BATCH_PAGES or len(ordered) >= 16 * BATCH_PAGES or held[0] >= HELD_BYTES:
                 flush()
         flush()
         if report.errors:

@@ -664,30 +664,32 @@ def _visible(text: str) -> int:
     return len("".join(text.split()))  # split() drops every kind of whitespace, in C
 
 
+def page_text(source: dict, text: str, profiles: dict) -> tuple[str, "extract.Extraction | None", "Profile | None"]:
+    """The lines strip works on (an HTML page's article, a text page as it is), the extraction if
+    there was one, and the page's profile."""
+    site = source["row"].get("site", "")
+    if source.get("format") != "html":
+        return text, None, choose_profile(site, text, profiles)
+    # The article first (scripts/extract.py): strip then works on its lines like any text page,
+    # and what the extractor left out is already a removal each. A profile found only by its
+    # fingerprint in the extracted text gets a second extraction with its own selectors.
+    named = profiles.get(site)
+    selectors = named.drop_selectors if named is not None and named.id != GENERIC else ()
+    extraction = extract.extract_page(text, selectors)
+    profile = choose_profile(site, extraction.text, profiles)
+    if profile is not None and profile.drop_selectors != selectors:
+        extraction = extract.extract_page(text, profile.drop_selectors)
+    return extraction.text, extraction, profile
+
+
 def strip_record(record: dict) -> dict:
     """The stage's pure step over one decoded page."""
     profiles = load_profiles()
     source = record["source"]
-    text = record["text"]
-    site = source["row"].get("site", "")
-    extraction = None
-    if source.get("format") == "html":
-        # The article first (scripts/extract.py): strip then works on its lines like any text page,
-        # and what the extractor left out is already a removal each. A profile found only by its
-        # fingerprint in the extracted text gets a second extraction with its own selectors.
-        named = profiles.get(site)
-        selectors = named.drop_selectors if named is not None and named.id != GENERIC else ()
-        extraction = extract.extract_page(text, selectors)
-        profile = choose_profile(site, extraction.text, profiles)
-        if profile is not None and profile.drop_selectors != selectors:
-            extraction = extract.extract_page(text, profile.drop_selectors)
-        text = extraction.text
-    else:
-        profile = choose_profile(site, text, profiles)
+    # An HTML page's repeated lines were counted on its article's lines too (_page_line_hashes).
+    text, extraction, profile = page_text(source, record["text"], profiles)
     rules = rule_set(profile.id if profile else "")
     repeats = {int(index): count for index, count in record.get("repeats", {}).items()}
-    if extraction is not None:
-        repeats = {}  # counted on the page's markup lines, which are not the extracted lines
     page = strip_page(text, rules, repeats)
 
     removals = []
@@ -885,7 +887,15 @@ def _page_line_hashes(record: dict) -> list[str]:
     site = site_key(record["row"])
     if not site:
         return []
-    return [[index, _line_hash(site, key).hex()] for index, key in _repeat_keys(record["text"]).items()]
+    text = record["text"]
+    if record.get("format") == "html":
+        # Counted on the lines strip will see: the article the extractor keeps, not the markup's.
+        source = {k: v for k, v in record.items() if k not in ("source_id", "key", "text")}
+        try:
+            text = page_text(source, text, load_profiles())[0]
+        except extract.ExtractError:
+            return []  # strip reports the page itself
+    return [[index, _line_hash(site, key).hex()] for index, key in _repeat_keys(text).items()]
 
 
 def line_hashes(decoded: Path) -> Iterator[tuple[pipeline.Line, list]]:

@@ -626,3 +626,22 @@ def test_a_member_wall_below_the_text_flags_the_cut():
     body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高，基层服务能力持续增强。"
     result = strip_text(f"同志们：\n{body}\n关注博主即可阅读全文")
     assert result["segments"][0]["truncated"] is True
+
+
+def test_a_line_recurring_in_the_articles_of_an_html_sites_pages_is_removed():
+    """Site repetition on HTML pages counts the lines the extractor keeps (the article's), which are
+    the lines strip sees: a sign-off the site puts inside every article goes like any repeated line."""
+    bodies = ["今年以来，我院认真贯彻落实上级部署，基本公共卫生服务各项工作顺利推进，群众满意度不断提高。",
+              "明年我局将重点抓好基本医疗和公共卫生服务，推进紧密型县域医共体建设，提升基层服务能力。",
+              "全年传染病报告发病率持续下降，预防接种、慢病管理和健康教育等工作均完成了年度目标任务。"]
+    pages = [{"source_id": f"p{n}", "key": "", "path": f"raw/x/p{n}.html", "format": "html",
+              "row": {"site": "", "url": f"https://www.x.example/{n}.html"},
+              "text": (f"<html><head><title>卫生工作文稿{n}</title></head><body><nav>首页 | 范文 | 总结</nav>"
+                       f"<article><h1>卫生工作文稿{n}</h1><p>{body}</p><p>{body}</p>"
+                       f"<p>青山健康文摘第{n}期</p></article><footer>联系我们</footer></body></html>")}
+             for n, body in enumerate(bodies)]
+    records = strip.inputs_in_memory(pages)
+    results = [strip.strip_record(record) for record in records]
+    for n, result in enumerate(results):
+        assert bodies[n] in kept(result)
+        assert ("classifier.site_repeat", f"青山健康文摘第{n}期") in removed(result)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from scripts.chinese import converter
+from scripts import pipeline
 from scripts.pipeline import BUILD, ROOT
 
 STAGES = ["decode", "strip", "normalize", "split", "duplicates", "package", "validate", "report"]
@@ -128,8 +129,10 @@ def bare_t2s(work: Path) -> float:
     """MB/s of OpenCC t2s alone on the same decoded text, in one process: the cost that matters."""
     import json
 
-    with open(work / "build" / "decode.jsonl", encoding="utf-8") as handle:
-        texts = [json.loads(line)["text"] for line in handle]
+    texts = []
+    for path in pipeline.stage_files_in(work / "build", "decode"):
+        with open(path, encoding="utf-8") as handle:
+            texts += [json.loads(line)["text"] for line in handle]
     size = sum(len(text.encode("utf-8")) for text in texts) / 1e6
     t2s = converter("t2s")
     started = time.perf_counter()

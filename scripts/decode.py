@@ -9,7 +9,7 @@ handed to chardet, decoded right, and then refused by the stage unless raw/sourc
 No codec ever runs with errors="replace" unless raw/sources.csv allows it for that file, and then
 the replaced characters are counted.
 
-    python -m scripts.decode                 # the stage: raw/ -> build/decode.jsonl
+    python -m scripts.decode                 # the stage: raw/ -> build/decode/
     python -m scripts.decode --json FILE...  # one JSON object per file, any path
 
 An HTML page (.html/.htm) is decoded from the evidence it carries, in order: BOM, the HTTP charset

@@ -1,4 +1,4 @@
-"""duplicates: which documents are the same text, corpus-wide (build/split.jsonl -> build/duplicates.jsonl).
+"""duplicates: which documents are the same text, corpus-wide (build/split/ -> build/duplicates.jsonl).
 
 范文 sites republish one speech many times: under another title, with placeholders swapped (20XX,
 XX县), paragraphs dropped or reordered, another site's header. Documents are marked, never dropped:
@@ -38,7 +38,7 @@ from scripts import describe, pipeline, shingles
 
 OUTPUT = pipeline.BUILD / "duplicates.jsonl"
 REPEATS = pipeline.BUILD / "paragraph-repeats.jsonl"
-SOURCE = pipeline.BUILD / "split.jsonl"
+SOURCE = "split"  # the stage whose output this reads (build/split/)
 
 LSH_THRESHOLD = 0.4  # below JACCARD_MIN: the bands only propose; exact Jaccard decides
 JACCARD_MIN = 0.5
@@ -212,9 +212,9 @@ class ParagraphRepeats:
                 for digest, count, on in zip(hashes[starts], documents, site_counts) if count > 1]
 
 
-# What this stage needs of each page, kept between runs (pipeline.indexed): a page of split.jsonl
+# What this stage needs of each page, kept between runs (pipeline.indexed): a page of split's output
 # is parsed only when its key changed.
-INDEX = pipeline.BUILD / "duplicates-index.jsonl"
+INDEX = "duplicates-index"
 INDEXED = ("doc_id", "truncated", "placeholders", "n_chars", "minhash", "folded_sha256", "paragraph_hashes")
 
 
@@ -224,9 +224,9 @@ def _indexed(record: dict) -> dict:
 
 
 def _documents(repeats: ParagraphRepeats | None = None, reuse: bool = True) -> Iterator[dict]:
-    """Every document of build/split.jsonl (no text); on the way, when ``repeats`` is given, each
+    """Every document of build/split/ (no text); on the way, when ``repeats`` is given, each
     paragraph hash's documents and sites are counted into it (one pass serves both)."""
-    pages = (page for _, page in pipeline.indexed(SOURCE, INDEX, fingerprint(), _indexed, reuse))
+    pages = pipeline.indexed(SOURCE, INDEX, fingerprint(), _indexed, reuse)
     for page, document in documents_of(pages):
         if repeats is not None:
             repeats.add(page["site_key"], document["paragraph_hashes"])
@@ -236,14 +236,14 @@ def _documents(repeats: ParagraphRepeats | None = None, reuse: bool = True) -> I
 def _texts(wanted: set[str]) -> Iterator[tuple[str, str]]:
     """(doc_id, text) of the ``wanted`` documents (and their pages' others): only their pages are parsed."""
     pages = {doc_id.rsplit("-", 1)[0] for doc_id in wanted}
-    for line in pipeline.read_lines(SOURCE):
+    for line in pipeline.read_pages(SOURCE, pages):
         if line.source_id in pages:
             for document in line.load()["documents"]:
                 yield document["doc_id"], "\n".join(text for _, text in document["paragraphs"])
 
 
 def compute(reuse: bool = True) -> tuple[list[dict], list[dict]]:
-    """(cluster rows, repeated paragraph hashes) of build/split.jsonl: one pass over its index, a
+    """(cluster rows, repeated paragraph hashes) of build/split/: one pass over its index, a
     second over the pages of documents in candidate pairs (for their shingle sets)."""
     seen = ParagraphRepeats()
     rows = find_clusters(_documents(seen, reuse), _texts)
@@ -259,8 +259,8 @@ def _current_stamp() -> dict | None:
 
 def run(force: bool = False) -> dict:
     with pipeline.build_lock("duplicates"):
-        if not SOURCE.exists():
-            raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
+        if pipeline.read_manifest(SOURCE) is None:
+            raise SystemExit("error: build/split/ is missing; run `make split` (or `make all`) first")
         if not force and _current_stamp() is not None:
             return {"reused": True}
         started = time.perf_counter()
@@ -278,8 +278,8 @@ def run(force: bool = False) -> dict:
 
 
 def current() -> tuple[list[dict], dict[str, tuple[int, int]]]:
-    """(cluster rows, text_hash -> (documents, sites)) for build/split.jsonl as it is now, for
-    package: read from this stage's output when it was made from this split.jsonl, else computed
+    """(cluster rows, text_hash -> (documents, sites)) for build/split/ as it is now, for
+    package: read from this stage's output when it was made from split's present output, else computed
     in memory (package run without `make duplicates`), writing nothing."""
     if _current_stamp() is not None:
         rows = list(pipeline.read_jsonl(OUTPUT))
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {pipeline.describe_os_error(error)}; build/ left as it was", file=sys.stderr)
         sys.exit(1)
     if result["reused"]:
-        print("duplicates: build/split.jsonl unchanged; build/duplicates.jsonl reused")
+        print("duplicates: build/split/ unchanged; build/duplicates.jsonl reused")
     else:
         print(f"duplicates: {result['clusters']} clusters of {result['members']} documents, "
               f"{result['repeated_paragraphs']} paragraph hashes in 2+ documents, {result['on_sites']} on 2+ "

@@ -10,7 +10,7 @@ converting text that is already Simplified corrupts it (tw2s turns 显著 into �
   Phrases in rules/normalize.toml's protect list are shielded from tw2t.
 - Simplified: untouched, except stray Traditional characters, which plain t2s converts.
 
-    python -m scripts.normalize      # build/strip.jsonl -> build/normalize.jsonl
+    python -m scripts.normalize      # build/strip/ -> build/normalize/
 """
 
 from __future__ import annotations
@@ -393,9 +393,9 @@ def fingerprint() -> str:
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     patterns()  # build the character classes once, before any worker forks
-    records = pipeline.read_lines(pipeline.BUILD / "strip.jsonl")  # parsed only for pages to compute
-    return pipeline.run_stage("normalize", normalize_record, records, fingerprint(), jobs, force,
-                              input_digest=pipeline.output_digest("strip"))
+    return pipeline.run_stage("normalize", normalize_record, (), fingerprint(), jobs, force,
+                              input_digest=pipeline.output_digest("strip"),
+                              segments=lambda: pipeline.stage_segments("strip"))
 
 
 def main(argv: list[str] | None = None) -> None:

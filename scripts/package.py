@@ -1,4 +1,4 @@
-"""package: build/split.jsonl -> clean/*.csv and datapackage.json.
+"""package: build/split/ -> clean/*.csv and datapackage.json.
 
 Streams page by page, so memory does not grow with the corpus. Every file is written beside its
 target, and the tables and the descriptor are renamed into place as one change through a journal
@@ -270,12 +270,12 @@ def tables_match_descriptor() -> bool:
 def run(force: bool = False) -> dict[str, int]:
     """Write clean/ and the descriptor, unless nothing changed; ``force`` trusts nothing in build/
     (no stamp, no remembered segment)."""
-    source = pipeline.BUILD / "split.jsonl"
+    source = "split"
     with pipeline.build_lock("package"):
         try:
             recover()
-            if not source.exists():
-                raise SystemExit("error: build/split.jsonl is missing; run `make split` (or `make all`) first")
+            if pipeline.read_manifest(source) is None:
+                raise SystemExit("error: build/split/ is missing; run `make split` (or `make all`) first")
             digest, stage_fingerprint = inputs_digest(), fingerprint()
             stamp = pipeline.current_stamp("package", digest, stage_fingerprint, output=DESCRIPTOR)
             if stamp is not None and not force and tables_match_descriptor():
@@ -292,7 +292,7 @@ def run(force: bool = False) -> dict[str, int]:
 
 # What package needs of each page but its multipart rows, kept between runs (pipeline.indexed): the
 # rows of the single tables as CSV, counts, paragraph hashes. A page is parsed only when it changed.
-PAGE_INDEX = pipeline.BUILD / "package-index.jsonl"
+PAGE_INDEX = "package-index"
 SINGLE_PAGE_TABLES = [name for name in RESOURCES if name not in MULTIPART and name != "duplicates"]
 
 
@@ -311,7 +311,7 @@ def _page_index(record: dict) -> dict:
     }
 
 
-def _write_package(source: Path, force: bool = False) -> dict[str, int]:
+def _write_package(source: str, force: bool = False) -> dict[str, int]:
     CLEAN.mkdir(exist_ok=True)
     descriptor_tmp = pipeline.temp_path(DESCRIPTOR)
     counts = {name: 0 for name in RESOURCES}
@@ -322,15 +322,17 @@ def _write_package(source: Path, force: bool = False) -> dict[str, int]:
     # Corpus-wide, from the duplicates stage (recomputed in memory if split changed since it ran).
     clusters, repeats = duplicates.current()
     singles: dict[str, parts.CsvFile] = {}
+    pages_of_split = pipeline.StageReader.of(source)  # read only for segments rendered again
     multipart = parts.MultipartWriter({name: schema_columns(name) for name in MULTIPART}, CLEAN, fingerprint(),
-                                      lambda line: rows_for_page(line.load(), repeats, MULTIPART), remember=not force)
+                                      lambda source_id: rows_for_page(pages_of_split.get(source_id).load(), repeats,
+                                                                      MULTIPART), remember=not force)
     committed = False
     try:
         for name in RESOURCES:
             if name not in MULTIPART:
                 singles[name] = parts.CsvFile(CLEAN / f"{name}.csv", schema_columns(name))
         pages = pipeline.indexed(source, PAGE_INDEX, fingerprint(), _page_index, reuse=not force)
-        for line, page in pipeline.progress(pages, "package"):
+        for page in pipeline.progress(pages, "package"):
             if "error" in page:
                 errors.append(page["error"])
                 continue
@@ -343,7 +345,7 @@ def _write_package(source: Path, force: bool = False) -> dict[str, int]:
             # A multipart segment is rendered again only if a page's record or the corpus-wide
             # repeat counts of its paragraphs changed: both are in the page's key.
             repeated = [f"{digest}:{repeats[digest]}" for digest in page["hashes"] if digest in repeats]
-            multipart.page(line.source_id, pipeline.sha256_hex(line.key, *repeated), line)
+            multipart.page(page["source_id"], pipeline.sha256_hex(page["key"], *repeated), page["source_id"])
             flagged += len(page["mojibake"])
             mojibake += page["mojibake"][:MOJIBAKE_SHOWN - len(mojibake)]
         # Not per page: the clusters are corpus-wide (build/duplicates.jsonl, sorted by cluster).

@@ -29,7 +29,7 @@ SEGMENTS = pipeline.BUILD / "package-segments.json"
 
 
 def starts_part(source_id: str) -> bool:
-    return int(hashlib.sha256(source_id.encode("utf-8")).hexdigest()[:8], 16) % PART_PAGES == 0
+    return pipeline.source_hash(source_id) % PART_PAGES == 0
 
 
 def cell(value) -> str:

@@ -18,6 +18,7 @@ streaming merge join on ``source_id`` (inputs and outputs are sorted by it), wit
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import errno
 import fcntl
@@ -177,27 +178,17 @@ def read_lines(path: Path) -> Iterator[Line]:
                 yield Line(json.loads(head.group(1)), head.group(2).decode("ascii"), data)
 
 
-def indexed(source: Path, index: Path, fingerprint: str, extract: Callable[[dict], dict],
-            reuse: bool = True) -> Iterator[tuple[Line, dict]]:
-    """Each line of ``source`` (a stage's output) with ``extract`` of its record: what a corpus-wide
-    stage needs of a page, kept in ``index`` between runs, so that a page is parsed only when its
-    key (or ``fingerprint``) changed: an unchanged 10,000-page corpus is 800 MB of JSON, its index a
-    small part of it. The index is rewritten on the way, whole or not at all; ``reuse=False``
-    trusts none of it."""
-    previous = read_lines(index) if index.exists() and reuse else iter(())
-    old = next(previous, None)
-    with atomic_write(index, "wb") as out:
-        for line in read_lines(source):
-            key = sha256_hex(fingerprint, line.key)
-            while old is not None and old.source_id < line.source_id:
-                old = next(previous, None)
-            if old is not None and old.source_id == line.source_id and old.key == key:
-                out.write(old.data)
-                yield line, old.load()
-                continue
-            extracted = {**extract(line.load()), "source_id": line.source_id, "key": key}
-            out.write(dump_json_line(extracted).encode("utf-8"))
-            yield line, extracted
+def indexed(source: str, index: str, fingerprint: str, extract: Callable[[dict], dict],
+            reuse: bool = True) -> Iterator[dict]:
+    """Each page of stage ``source`` as ``extract`` takes it (with its source_id and key): what a
+    corpus-wide stage needs of a page, kept as a small stage of its own (build/<index>/), so that a
+    page is parsed only when it changed and an unchanged segment is not read at all (an unchanged
+    10,000-page corpus is 1 GB of JSON, its index a small part of it). ``reuse=False`` trusts none
+    of it."""
+    run_stage(index, extract, (), fingerprint, jobs=1, force=not reuse, input_digest=output_digest(source),
+              segments=lambda: stage_segments(source))
+    for line in read_stage(index):
+        yield line.load()
 
 
 # --- Stage stamps: nothing changed, nothing done ---------------------------------------------------
@@ -526,38 +517,170 @@ class _Applier:
         return _apply(self.transform, record)
 
 
+# --- Stage outputs on disk: segments of pages --------------------------------------------------
+#
+# A stage's output is build/<name>/: the pages cut into segments, each a JSON Lines file named by
+# its content hash, and manifest.json listing them in order with what each was made from. A segment
+# starts at a page whose source_id hashes to 0 modulo SEGMENT_PAGES (content-defined: adding or
+# changing a page never moves the other segments' boundaries), so when one page changes, every
+# stage reads and writes one segment and leaves the others' files as they are, unread.
+
+SEGMENT_PAGES = 256
+MANIFEST = "manifest.json"
+
+
+def source_hash(source_id: str) -> int:
+    """A page's place in content-defined cuts (stage segments, the parts of clean/'s tables)."""
+    return int(hashlib.sha256(source_id.encode("utf-8")).hexdigest()[:8], 16)
+
+
+def starts_segment(source_id: str) -> bool:
+    return source_hash(source_id) % SEGMENT_PAGES == 0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of pages (sorted by source_id) a stage reads and writes as one: ``digest`` is the hash
+    of everything the stage reads for them, ``records`` gives them (dicts, or Lines parsed only if
+    a page must be computed)."""
+    first: str
+    digest: str
+    pages: int
+    records: Callable[[], Iterable[dict | Line]]
+
+
+def segments_of(records: list[dict]) -> list[Segment]:
+    """Records held in memory (sorted, each with its key) cut into segments."""
+    groups: list[list[dict]] = []
+    for record in records:
+        if not groups or starts_segment(record["source_id"]):
+            groups.append([])
+        groups[-1].append(record)
+    return [Segment(group[0]["source_id"], sha256_hex(*(f"{r['source_id']} {r['key']}" for r in group)),
+                    len(group), lambda group=group: group) for group in groups]
+
+
+def stage_dir(name: str) -> Path:
+    return BUILD / name
+
+
+def read_manifest(name: str) -> dict | None:
+    try:
+        manifest = json.loads((stage_dir(name) / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return None  # torn by hand or by a disk error: the stage is computed again
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("segments"), list) else None
+
+
+def stage_segments(name: str) -> list[Segment]:
+    """A stage's output as the next stage's input: each segment's digest is its file's content hash."""
+    manifest = read_manifest(name)
+    if manifest is None:
+        path = stage_dir(name) / MANIFEST
+        raise FileNotFoundError(errno.ENOENT, f"missing; run `make {name}` (or `make all`) first", str(path))
+    folder = stage_dir(name)
+    return [Segment(entry["first"], entry["output"], entry["pages"], lambda path=folder / entry["file"]: read_lines(path))
+            for entry in manifest["segments"]]
+
+
+def stage_files(name: str) -> list[Path]:
+    """The segment files of a stage's output, in page order."""
+    return stage_files_in(BUILD, name)
+
+
+def stage_files_in(build: Path, name: str) -> list[Path]:
+    """The segment files of a stage's output under another build/ (a test's, a benchmark's copy)."""
+    try:
+        manifest = json.loads((build / name / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return []
+    return [build / name / entry["file"] for entry in manifest.get("segments", [])]
+
+
+def read_stage(name: str) -> Iterator[Line]:
+    """Every page of a stage's output, in source_id order."""
+    for segment in stage_segments(name):
+        yield from segment.records()
+
+
+def read_pages(name: str, source_ids: set[str]) -> Iterator[Line]:
+    """The pages of a stage's output with these source_ids: only the segments that hold them are read."""
+    segments = stage_segments(name)
+    firsts = [segment.first for segment in segments]
+    wanted = sorted({max(0, bisect.bisect_right(firsts, source_id) - 1) for source_id in source_ids})
+    for index in wanted:
+        for line in segments[index].records():
+            if line.source_id in source_ids:
+                yield line
+
+
+class StageReader:
+    """A stage's pages looked up by source_id, in increasing order: only the segment files that
+    hold the pages asked for are read (a forward merge join, constant memory)."""
+
+    @classmethod
+    def of(cls, name: str) -> "StageReader":
+        return cls(stage_dir(name), (read_manifest(name) or {"segments": []})["segments"])
+
+    def __init__(self, folder: Path, entries: list[dict]):
+        self.folder, self.entries = folder, entries
+        self.firsts = [entry["first"] for entry in entries]
+        self.index = -1
+        self.lines: Iterator[Line] = iter(())
+        self.current: Line | None = None
+
+    def get(self, source_id: str) -> Line | None:
+        index = bisect.bisect_right(self.firsts, source_id) - 1
+        if index < 0:
+            return None
+        if index != self.index:
+            path = self.folder / self.entries[index]["file"]
+            self.index, self.lines = index, (read_lines(path) if path.exists() else iter(()))
+            self.current = next(self.lines, None)
+        while self.current is not None and self.current.source_id < source_id:
+            self.current = next(self.lines, None)
+        return self.current if self.current is not None and self.current.source_id == source_id else None
+
+
 def run_stage(
     name: str,
     transform: Callable[[dict], dict],
-    records: Iterable[dict | Line],
-    fingerprint: str,
+    records: Iterable[dict] = (),
+    fingerprint: str = "",
     jobs: int | None = None,
     force: bool = False,
     total: int | None = None,
     known_errors: list[str] | None = None,
     input_digest: str | None = None,
+    segments: Callable[[], list[Segment]] | None = None,
 ) -> StageReport:
-    """Run ``transform`` over every input record and write ``build/<name>.jsonl``.
+    """Run ``transform`` over every input page and write build/<name>/.
 
-    Input records must be sorted by ``source_id`` and carry ``key``. A page whose derived key
-    matches the previous output's is reused, not recomputed. If any page fails, every failure is
-    printed (one line per page) and the previous output stays in place. ``known_errors`` are
-    problems found before the stage ran (a file missing from raw/, say): the pages are still all
-    tried, so the user sees every problem at once. It holds the build lock throughout.
+    The input is ``segments()`` (the previous stage's output, see stage_segments) or ``records``
+    (dicts held in memory, sorted by ``source_id``, each with its ``key``). A segment whose input
+    digest and this fingerprint are those of the last run keeps its file, unread; in a segment to
+    compute, a page whose derived key matches the previous output's is reused, not recomputed. If
+    any page fails, every failure is printed (one line per page) and the previous output stays in
+    place. ``known_errors`` are problems found before the stage ran (a file missing from raw/, say):
+    the pages are still all tried, so the user sees every problem at once. It holds the build lock
+    throughout.
 
     ``input_digest`` is the content hash of everything the stage reads (the previous stage's output
     hash, or the raw bytes): when it and the fingerprint are those of the last successful run, the
-    stage does nothing at all, before reading a page. Records may be dicts or ``Line``s; a ``Line``
-    is parsed only if its page must be computed.
+    stage does nothing at all, before reading a page.
     """
     with build_lock(name):
         if not force and not known_errors:
-            stamp = current_stamp(name, input_digest, fingerprint)
+            stamp = current_stamp(name, input_digest, fingerprint, output=stage_dir(name) / MANIFEST)
             if stamp is not None:
                 pages = stamp.get("pages", 0)
                 return StageReport(name, pages=pages, cached=pages)
-        report = _run_stage(name, transform, records, fingerprint, jobs, force, total, known_errors)
-        write_stamp(name, input_digest, fingerprint, output_digest=report.output_digest, pages=report.pages)
+        parts = segments() if segments is not None else segments_of(list(records))
+        report = _run_stage(name, transform, parts, fingerprint, jobs, force, total, known_errors)
+        write_stamp(name, input_digest, fingerprint, output=stage_dir(name) / MANIFEST,
+                    output_digest=report.output_digest, pages=report.pages)
         return report
 
 
@@ -573,37 +696,69 @@ class _Planned:
         return record
 
 
-def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_errors) -> StageReport:
-    output = BUILD / f"{name}.jsonl"
+def _run_stage(name, transform, segments, fingerprint, jobs, force, total, known_errors) -> StageReport:
+    folder = stage_dir(name)
     report = StageReport(name, errors=list(known_errors or []))
-    previous = read_lines(output) if output.exists() and not force else iter(())
-    old = next(previous, None)
-
-    def keyed(record: dict | Line) -> _Planned:
-        if isinstance(record, Line):
-            return _Planned(record.source_id, sha256_hex(fingerprint, record.key), record)
-        return _Planned(record["source_id"], sha256_hex(fingerprint, record["key"]), record)
-
-    def plan() -> Iterator[tuple[_Planned, Line | None]]:
-        """Pair each input with its reusable previous output (or None), streaming."""
-        nonlocal old
-        for record in records:
-            planned = keyed(record)
-            while old is not None and old.source_id < planned.source_id:
-                old = next(previous, None)
-            reuse = old if old is not None and old.source_id == planned.source_id else None
-            if reuse is not None and reuse.key != planned.key:
-                reuse = None
-            yield planned, reuse
-
+    old_manifest = None if force else read_manifest(name)
+    old_entries = old_manifest["segments"] if old_manifest and old_manifest.get("fingerprint") == fingerprint else []
+    # Per-page reuse does not need the same fingerprint: a page's key already hashes it.
+    previous = StageReader(folder, old_manifest["segments"] if old_manifest else [])
+    kept = {entry["first"]: entry for entry in old_entries}
     jobs = jobs or os.cpu_count() or 1
+    entries: list[dict] = []
+    written: list[Path] = []  # files of this run not yet listed by a manifest
+    folder.mkdir(parents=True, exist_ok=True)
+    bar = progress(None, name, total or sum(segment.pages for segment in segments))
+    try:
+        with computer(transform, jobs) as compute:
+            for segment in segments:
+                old = kept.get(segment.first)
+                if old is not None and old["input"] == segment.digest and old["pages"] == segment.pages \
+                        and _intact(folder / old["file"], old["output"]):
+                    entries.append(old)  # nothing it is made of changed: its file stays, unread
+                    report.pages += old["pages"]
+                    report.cached += old["pages"]
+                    bar.update(old["pages"])
+                    continue
+                entry = _compute_segment(name, folder, segment, fingerprint, compute, previous, report, bar)
+                if entry is not None:
+                    entries.append(entry)
+                    written.append(folder / entry["file"])
+        if report.errors:
+            raise StageFailed(report)
+        manifest = {"fingerprint": fingerprint,
+                    "segments": entries}
+        with atomic_write(folder / MANIFEST) as handle:
+            json.dump(manifest, handle, sort_keys=True, indent=0)
+        written.clear()
+    finally:
+        bar.close()
+        for path in written:  # a failed run leaves the previous output as it was
+            if old_manifest is None or path.name not in {e["file"] for e in old_manifest["segments"]}:
+                remove_quietly(path)
+    listed = {entry["file"] for entry in entries} | {MANIFEST}
+    for path in folder.iterdir():
+        if path.name not in listed:
+            remove_quietly(path)  # segments no manifest lists any more, temps of a killed run
+    report.output_digest = sha256_hex(*(f"{e['first']} {e['output']}" for e in entries))
+    return report
+
+
+def _intact(path: Path, digest: str) -> bool:
+    return path.is_file() and cached_file_digest(path) == digest
+
+
+def _compute_segment(name, folder, segment, fingerprint, compute, previous, report, bar) -> dict | None:
+    """One segment through the stage: reused pages copied as bytes, the others computed in bounded
+    batches; its file is named by its content hash (same bytes, same file). None if a page failed."""
     digest = hashlib.sha256()
+    temp = folder / f".{segment.first}.jsonl.tmp"
+    pages = 0
+    with writing(folder, temp, temp.with_name(temp.name + ".tmp")), atomic_write(temp, "wb") as out:
+        def write(data: bytes) -> None:
+            out.write(data)
+            digest.update(data)
 
-    def write(data: bytes) -> None:
-        out.write(data)
-        digest.update(data)
-
-    with atomic_write(output, "wb") as out, computer(transform, jobs) as compute:
         pending: list[dict] = []
         ordered: list[tuple[_Planned, Line | None]] = []
         held = [0]  # bytes of reused pages held behind a page to compute
@@ -627,29 +782,39 @@ def _run_stage(name, transform, records, fingerprint, jobs, force, total, known_
             ordered.clear()
             held[0] = 0
 
-        for planned, reuse in progress(plan(), name, total):
+        for record in segment.records():
+            if isinstance(record, Line):
+                planned = _Planned(record.source_id, sha256_hex(fingerprint, record.key), record)
+            else:
+                planned = _Planned(record["source_id"], sha256_hex(fingerprint, record["key"]), record)
+            reuse = previous.get(planned.source_id)
+            if reuse is not None and reuse.key != planned.key:
+                reuse = None
+            pages += 1
             report.pages += 1
+            bar.update(1)
             if reuse is not None:
                 report.cached += 1
                 if not ordered:  # nothing waits to be computed before it: written at once, not held
                     if not report.errors:
                         write(reuse.data)
                     continue
+                held[0] += len(reuse.data)
             else:
                 report.computed += 1
                 pending.append(planned.record())
             ordered.append((planned, reuse))
             # Bounded batches keep memory flat however large the corpus is.
-            if reuse is not None:
-                held[0] += len(reuse.data)
             if len(pending) >= BATCH_PAGES or len(ordered) >= 16 * BATCH_PAGES or held[0] >= HELD_BYTES:
                 flush()
         flush()
-        if report.errors:
-            # Leave the previous output untouched: the atomic writer discards the temp file.
-            raise StageFailed(report)
-    report.output_digest = digest.hexdigest()
-    return report
+    if report.errors:  # the stage fails: every page is still tried, none of it kept
+        remove_quietly(temp)
+        return None
+    sha = digest.hexdigest()
+    final = folder / f"{sha[:32]}.jsonl"
+    os.replace(temp, final)
+    return {"first": segment.first, "input": segment.digest, "output": sha, "file": final.name, "pages": pages}
 
 
 def _worker_init(parent: int) -> None:
@@ -779,7 +944,7 @@ def main_for_stage(run: Callable[[], StageReport]) -> None:
     except StageFailed as failure:
         for error in failure.report.errors:
             print(f"error: {error}", file=sys.stderr)
-        print(f"{failure}; build/{failure.report.name}.jsonl left as it was", file=sys.stderr)
+        print(f"{failure}; build/{failure.report.name}/ left as it was", file=sys.stderr)
         sys.exit(1)
     except OSError as error:
         print(f"error: {describe_os_error(error)}; build/ left as it was", file=sys.stderr)

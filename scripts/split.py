@@ -4,7 +4,7 @@ A compilation page (000's 篇1 … 篇17, 003's 第1篇 … 第10篇) becomes on
 the item labels, so this stage only materialises them. ``doc_id`` is the source id and the item's
 position on its page (``000_8eea56606f75eb69-003``): adding a page never renumbers another's documents.
 
-    python -m scripts.split      # build/normalize.jsonl -> build/split.jsonl
+    python -m scripts.split      # build/normalize/ -> build/split/
 """
 
 from __future__ import annotations
@@ -88,9 +88,9 @@ def fingerprint() -> str:
 
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
-    records = pipeline.read_lines(pipeline.BUILD / "normalize.jsonl")  # parsed only for pages to compute
-    return pipeline.run_stage("split", split_record, records, fingerprint(), jobs, force,
-                              input_digest=pipeline.output_digest("normalize"))
+    return pipeline.run_stage("split", split_record, (), fingerprint(), jobs, force,
+                              input_digest=pipeline.output_digest("normalize"),
+                              segments=lambda: pipeline.stage_segments("normalize"))
 
 
 def main(argv: list[str] | None = None) -> None:

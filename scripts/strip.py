@@ -17,7 +17,7 @@ that recurs on several pages of the same site. This module decides where each ap
 Removing more than a profile allows (a share of the page, or one long line) fails the page: body
 text never goes silently.
 
-    python -m scripts.strip      # build/decode.jsonl -> build/strip.jsonl
+    python -m scripts.strip      # build/decode/ -> build/strip/
 """
 
 from __future__ import annotations
@@ -879,7 +879,9 @@ def _repeat_keys(text: str) -> dict[int, bytes]:
     return keys
 
 
-REPEAT_KEYS = pipeline.BUILD / "strip-repeat-keys.jsonl"
+# Each page's line hashes, a small stage of its own over decode's output (build/strip-repeat-keys/):
+# after one page changed, recounting the corpus reads one segment of pages and these hashes.
+REPEAT_KEYS = "strip-repeat-keys"
 
 
 def _page_line_hashes(record: dict) -> list[str]:
@@ -898,23 +900,9 @@ def _page_line_hashes(record: dict) -> list[str]:
     return [[index, _line_hash(site, key).hex()] for index, key in _repeat_keys(text).items()]
 
 
-def line_hashes(decoded: Path) -> Iterator[tuple[pipeline.Line, list]]:
-    """Each page of decode's output with its line hashes, and build/strip-repeat-keys.jsonl rewritten:
-    a page whose decode key is unchanged takes its hashes from there (its record is not even parsed),
-    so recounting the corpus after one page changed reads one page. Both files are sorted by
-    source_id: a streaming merge, constant memory."""
-    previous = pipeline.read_jsonl(REPEAT_KEYS) if REPEAT_KEYS.exists() else iter(())
-    old = next(previous, None)
-    with pipeline.atomic_write(REPEAT_KEYS) as out:
-        for line in pipeline.read_lines(decoded):
-            while old is not None and old["source_id"] < line.source_id:
-                old = next(previous, None)
-            if old is not None and old["source_id"] == line.source_id and old["key"] == line.key:
-                hashes = old["lines"]
-            else:
-                hashes = _page_line_hashes(line.load())
-            out.write(pipeline.dump_json_line({"source_id": line.source_id, "key": line.key, "lines": hashes}))
-            yield line, hashes
+def _line_hashes_of(record: dict) -> dict:
+    """The repeat-keys stage's step: a decoded page's line hashes."""
+    return {"lines": _page_line_hashes(record)}
 
 
 def count_repeats(pages: Iterable[tuple[object, list]]) -> dict[str, int]:
@@ -950,25 +938,30 @@ def fingerprint() -> str:
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
     load_profiles()  # a broken profile fails here, once, with every problem listed
     classify.classifier()
-    decoded = pipeline.BUILD / "decode.jsonl"
     input_digest, stage_fingerprint = pipeline.output_digest("decode"), fingerprint()
-    if not force and pipeline.current_stamp("strip", input_digest, stage_fingerprint):
+    manifest = pipeline.stage_dir("strip") / pipeline.MANIFEST
+    if not force and pipeline.current_stamp("strip", input_digest, stage_fingerprint, output=manifest):
         # Nothing changed: not even the repetition count reads a page.
         return pipeline.run_stage("strip", strip_record, (), stage_fingerprint, jobs, force,
                                   input_digest=input_digest)
-    counts = count_repeats(line_hashes(decoded))
-    return pipeline.run_stage("strip", strip_record, _as_input(decoded, counts), stage_fingerprint, jobs, force,
-                              input_digest=input_digest)
+    pipeline.run_stage(REPEAT_KEYS, _line_hashes_of, (), stage_fingerprint, jobs, force, input_digest=input_digest,
+                       segments=lambda: pipeline.stage_segments("decode"))
+    counts = count_repeats((None, line.load()["lines"]) for line in pipeline.read_stage(REPEAT_KEYS))
+    return pipeline.run_stage("strip", strip_record, (), stage_fingerprint, jobs, force, input_digest=input_digest,
+                              segments=lambda: _input_segments(counts))
 
 
-def _with_hashes(decoded: Path) -> Iterator[tuple[pipeline.Line, list]]:
-    """decode's pages with their line hashes, from the file line_hashes just wrote in their order."""
-    hashes = pipeline.read_jsonl(REPEAT_KEYS)
-    for line in pipeline.read_lines(decoded):
-        entry = next(hashes, None)
-        if entry is None or entry["source_id"] != line.source_id:
-            raise OSError(f"{pipeline.display(REPEAT_KEYS)} does not follow build/decode.jsonl; run strip again")
-        yield line, entry["lines"]
+def _input_segments(counts: dict[str, int]) -> list[pipeline.Segment]:
+    """decode's segments as strip's input: a segment's digest joins the repetition counts of its
+    pages' lines, all that a page depends on of the others (held per segment only while hashed)."""
+    segments = []
+    for decoded, hashed in zip(pipeline.stage_segments("decode"), pipeline.stage_segments(REPEAT_KEYS), strict=True):
+        if decoded.first != hashed.first:
+            raise OSError(f"build/{REPEAT_KEYS}/ does not follow build/decode/; run strip again")
+        repeats = pipeline.sha256_hex(decoded.digest, *(_repeats_text(line, counts) for line in hashed.records()))
+        segments.append(pipeline.Segment(decoded.first, repeats, decoded.pages,
+                                         lambda decoded=decoded, hashed=hashed: _as_input(decoded, hashed, counts)))
+    return segments
 
 
 def _repeats(hashes: list, counts: dict[str, int]) -> dict[str, int]:
@@ -977,9 +970,15 @@ def _repeats(hashes: list, counts: dict[str, int]) -> dict[str, int]:
     return {str(index): counts[digest] for index, digest in hashes if counts.get(digest, 0) >= minimum}
 
 
-def _as_input(decoded: Path, counts: dict[str, int]) -> Iterator[_StripInput]:
-    for line, hashes in _with_hashes(decoded):
-        text = json.dumps(_repeats(hashes, counts), sort_keys=True)
+def _repeats_text(line: pipeline.Line, counts: dict[str, int]) -> str:
+    return json.dumps(_repeats(line.load()["lines"], counts), sort_keys=True)
+
+
+def _as_input(decoded: pipeline.Segment, hashed: pipeline.Segment, counts: dict[str, int]) -> Iterator[_StripInput]:
+    for line, hashes in zip(decoded.records(), hashed.records(), strict=True):
+        if line.source_id != hashes.source_id:
+            raise OSError(f"build/{REPEAT_KEYS}/ does not follow build/decode/; run strip again")
+        text = _repeats_text(hashes, counts)
         # The page's result depends on the other pages only through these counts: they join its key.
         yield _StripInput(line.source_id, pipeline.sha256_hex(line.key, text), line.data, text)
 

@@ -4,6 +4,8 @@ whatever failed."""
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 
@@ -66,7 +68,8 @@ def test_a_build_cache_that_lies_is_caught_by_a_full_check_only(repo):
     """Pages whose inputs and code are unchanged are reused from build/: a pull request costs what it
     touches. FULL=1 trusts nothing in build/ and rebuilds from raw/."""
     committed_copy(repo)
-    split = repo / "build" / "split.jsonl"
+    manifest = json.loads((repo / "build" / "split" / "manifest.json").read_text(encoding="utf-8"))
+    split = repo / "build" / "split" / manifest["segments"][0]["file"]
     split.write_text(split.read_text(encoding="utf-8").replace("同志们", "同事们", 1), encoding="utf-8")
     (repo / "build" / "package.stamp.json").unlink()  # package writes every part again, from the tampered cache
     (repo / "build" / "package-segments.json").unlink()

@@ -126,29 +126,33 @@ def test_paragraph_repeats_count_documents_and_distinct_sites_once_each():
 
 
 def test_only_pages_whose_key_changed_are_read_from_split_again(tmp_path, monkeypatch):
-    """build/duplicates-index.jsonl keeps what this stage needs of each page: a page is parsed from
-    split.jsonl again only when its key changed (``--force``: every page)."""
+    """build/duplicates-index/ keeps what this stage needs of each page: a page is parsed from
+    split's output again only when its key changed (``--force``: every page)."""
     from scripts import duplicates, pipeline, shingles
 
-    monkeypatch.setattr(duplicates, "SOURCE", tmp_path / "split.jsonl")
-    monkeypatch.setattr(duplicates, "INDEX", tmp_path / "index.jsonl")
+    monkeypatch.setattr(pipeline, "BUILD", tmp_path)
 
-    def page(source_id: str, key: str, hashes: list[str]) -> str:
+    def page(source_id: str, key: str, digest: str) -> dict:
         text = "卫生工作" + source_id
-        return pipeline.dump_json_line({"source_id": source_id, "key": key, "site_key": "s", "documents": [{
+        return {"source_id": source_id, "key": key, "site_key": "s", "documents": [{
             "doc_id": f"{source_id}-001", "truncated": False, "placeholders": 0, "n_chars": len(text),
             "minhash": shingles.signature_hex(text), "folded_sha256": shingles.folded_sha256(text),
-            "paragraph_hashes": hashes, "paragraphs": [[1, text]]}]})
+            "paragraph_hashes": [digest], "paragraphs": [[1, text]]}]}
+
+    def split(pages: list[dict]) -> None:
+        pipeline.run_stage("split", lambda record: {k: v for k, v in record.items() if k != "key"}, pages, "f")
 
     def repeated(reuse: bool = True) -> dict[str, int]:
         return {row["text_hash"]: row["documents"] for row in duplicates.compute(reuse)[1]}
 
-    duplicates.SOURCE.write_text(page("a", "k1", ["00000000000000aa"]) + page("b", "k1", ["00000000000000bb"])
-                                 + page("c", "k1", ["00000000000000aa"]), encoding="utf-8")
-    assert repeated() == {"00000000000000aa": 2}
-    # Page b now shares a hash with a, under a new key: read again. Page c changed without a new
-    # key (a cache that lies): its indexed version is used, until --force reads everything.
-    duplicates.SOURCE.write_text(page("a", "k1", ["00000000000000aa"]) + page("b", "k2", ["00000000000000aa"])
-                                 + page("c", "k1", ["00000000000000cc"]), encoding="utf-8")
-    assert repeated() == {"00000000000000aa": 3}
-    assert repeated(reuse=False) == {"00000000000000aa": 2}
+    aa, bb, cc = "00000000000000aa", "00000000000000bb", "00000000000000cc"
+    split([page("a", "k1", aa), page("b", "k1", bb), page("c", "k1", aa)])
+    assert repeated() == {aa: 2}
+    # Page b now shares a hash with a, under a new key: read again. Page c changes in split's output
+    # without a new key (a cache that lies): its indexed version is used, until reuse=False.
+    split([page("a", "k1", aa), page("b", "k2", aa), page("c", "k1", aa)])
+    (segment,) = pipeline.stage_files("split")
+    lines = segment.read_text(encoding="utf-8").splitlines(keepends=True)
+    segment.write_text("".join(lines[:2] + [lines[2].replace(aa, cc)]), encoding="utf-8")
+    assert repeated() == {aa: 3}
+    assert repeated(reuse=False) == {aa: 2}

@@ -54,9 +54,19 @@ if __name__ == "__main__":
 @pytest.fixture
 def build_dir(tmp_path: Path) -> Path:
     path = tmp_path / "build"
-    path.mkdir()
-    (path / "slow.jsonl").write_text("previous output\n", encoding="utf-8")
+    (path / "slow").mkdir(parents=True)
+    (path / "slow" / "manifest.json").write_text(PREVIOUS, encoding="utf-8")
     return path
+
+
+PREVIOUS = '{"segments": []}\n'  # a previous output that lists no segment
+
+
+def left_as_it_was(build_dir: Path) -> bool:
+    """The stage's output is its previous one: the same manifest, no new segment, no temp."""
+    folder = build_dir / "slow"
+    return (folder / "manifest.json").read_text(encoding="utf-8") == PREVIOUS and \
+        sorted(p.name for p in folder.iterdir()) == ["manifest.json"]
 
 
 def start_stage(tmp_path: Path, build_dir: Path, mode: str = "run", pages: int = 400) -> subprocess.Popen:
@@ -101,8 +111,7 @@ def test_ctrl_c_stops_a_pooled_stage_within_a_second_with_one_line(tmp_path, bui
     stdout, stderr = stage.communicate(timeout=10)
     assert time.monotonic() - pressed < 1.0
     assert (stage.returncode, stdout, stderr) == (130, "", "interrupted\n")
-    assert (build_dir / "slow.jsonl").read_text(encoding="utf-8") == "previous output\n"
-    assert temps(build_dir) == []
+    assert left_as_it_was(build_dir) and temps(build_dir) == []
     assert group_is_gone(stage.pid), "pool workers outlived their stage"
 
 
@@ -112,8 +121,7 @@ def test_sigterm_stops_a_pooled_stage_the_same_way(tmp_path, build_dir):
     stage.send_signal(signal.SIGTERM)  # the parent only, as `kill PID` or a CI cancel does
     stdout, stderr = stage.communicate(timeout=10)
     assert (stage.returncode, stderr) == (128 + signal.SIGTERM, "terminated\n")
-    assert (build_dir / "slow.jsonl").read_text(encoding="utf-8") == "previous output\n"
-    assert temps(build_dir) == []
+    assert left_as_it_was(build_dir) and temps(build_dir) == []
     assert group_is_gone(stage.pid)
 
 
@@ -121,9 +129,8 @@ def test_a_full_disk_is_one_line_naming_the_output_and_leaves_it_as_it_was(tmp_p
     stage = start_stage(tmp_path, build_dir, "full-disk", pages=16)
     stdout, stderr = stage.communicate(timeout=30)
     assert stage.returncode == 1
-    assert stderr == f"error: {build_dir / 'slow.jsonl'}: No space left on device; build/ left as it was\n"
-    assert (build_dir / "slow.jsonl").read_text(encoding="utf-8") == "previous output\n"
-    assert temps(build_dir) == []
+    assert stderr == f"error: {build_dir / 'slow'}: No space left on device; build/ left as it was\n"
+    assert left_as_it_was(build_dir) and temps(build_dir) == []
 
 
 def test_a_second_build_says_who_holds_the_lock_and_waits_for_it(tmp_path, build_dir, monkeypatch):
@@ -247,8 +254,8 @@ def test_temps_without_a_journal_are_deleted_and_the_old_files_kept(files):
 
 def test_a_stage_whose_inputs_did_not_change_reads_no_page(repo):
     """strip is keyed on decode's recorded output hash: unchanged, it does not open decode's output."""
-    decoded = repo / "build" / "decode.jsonl"
-    decoded.write_text("not json\n", encoding="utf-8")  # would fail any reader
+    for decoded in pipeline.stage_files_in(repo / "build", "decode"):
+        decoded.write_text("not json\n", encoding="utf-8")  # would fail any reader
     result = run_module(repo, "strip")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "strip: 5 pages (0 computed, 5 reused)"
@@ -295,3 +302,37 @@ def test_a_file_modified_just_before_it_was_hashed_is_hashed_again(tmp_path, mon
     pipeline.cached_file_digest(page)
     pipeline.cached_file_digest(page)
     assert len(reads) == 2
+
+
+def test_one_changed_page_rewrites_one_segment_and_reads_no_other(tmp_path, monkeypatch):
+    """A stage's output is cut into content-defined segments: after one page changed, the stage
+    computes that page, rewrites its segment's file, and neither reads nor rewrites the others."""
+    monkeypatch.setattr(pipeline, "BUILD", tmp_path)
+    monkeypatch.setattr(pipeline, "SEGMENT_PAGES", 4)
+    computed: list[str] = []
+
+    def step(record: dict) -> dict:
+        computed.append(record["source_id"])
+        return {"text": record["text"]}
+
+    def records(changed: str = "") -> list[dict]:
+        return [{"source_id": f"p{n:03d}", "key": "k2" if f"p{n:03d}" == changed else "k1",
+                 "text": f"page {n}" + (" changed" if f"p{n:03d}" == changed else "")} for n in range(40)]
+
+    pipeline.run_stage("step", step, records(), "f", jobs=1)
+    files = {path.name: path.stat() for path in pipeline.stage_files("step")}
+    assert len(files) >= 4 and len(computed) == 40
+    read: list[str] = []
+    real_read_lines = pipeline.read_lines
+    monkeypatch.setattr(pipeline, "read_lines", lambda path: read.append(path.name) or real_read_lines(path))
+    computed.clear()
+    report = pipeline.run_stage("step", step, records("p017"), "f", jobs=1)
+    assert computed == ["p017"] and (report.computed, report.cached) == (1, 39)
+    after = {path.name: path.stat() for path in pipeline.stage_files("step")}
+    new = sorted(set(after) - set(files))
+    assert len(new) == 1 and len(set(files) - set(after)) == 1  # one segment's file replaced
+    assert read == sorted(set(files) - set(after))  # only that segment's previous file was read
+    for name in set(files) & set(after):
+        assert (after[name].st_ino, after[name].st_mtime_ns) == (files[name].st_ino, files[name].st_mtime_ns)
+    assert [line.load()["text"] for line in pipeline.read_stage("step")][17] == "page 17 changed"
+    assert sorted(p.name for p in (tmp_path / "step").iterdir()) == sorted([*after, "manifest.json"])

@@ -585,7 +585,7 @@ def test_after_one_page_changed_only_that_page_is_read_to_recount_site_repetitio
                             encoding="utf-8")
     assert result.returncode == 0, result.stderr
     computed, read = result.stdout.strip().split(" ", 1)
-    assert read == "['f004_summary']"  # the others' line hashes come from build/strip-repeat-keys.jsonl
+    assert read == "['f004_summary']"  # the others' line hashes come from build/strip-repeat-keys/
     assert int(computed) >= 1
 
 

@@ -25,6 +25,7 @@ package computes the same in memory when this stage's output is missing or stale
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from array import array
@@ -103,15 +104,18 @@ class BandIndex:
 
 
 def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
-                  threshold: float = JACCARD_MIN) -> list[dict]:
+                  threshold: float = JACCARD_MIN, known: "Verdicts | None" = None) -> list[dict]:
     """Cluster members of ``documents`` (dicts with doc_id, truncated, placeholders, n_chars, and
     either minhash and folded_sha256, as split records them, or the text).
 
     ``texts(wanted)`` gives an iterator of (doc_id, text) of at least the ``wanted`` doc_ids, for
-    the verification pass.
+    the verification pass. ``known`` holds exact Jaccard values from earlier runs by the two texts'
+    folded hashes: a pair of unchanged texts is not compared again, and only documents in pairs not
+    known yet are read.
     Returns [{cluster_id, doc_id, representative, similarity}], sorted by cluster_id then
     representative first then doc_id.
     """
+    known = known if known is not None else Verdicts()
     bands = BandIndex()
     info: dict[str, dict] = {}
     # Exact republications (the same folded text) join their first copy's cluster at once, with
@@ -120,6 +124,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     # 1,000 benchmark pages made of 5 seeds before; see make bench-build).
     first_copy: dict[str, str] = {}
     canonical: dict[str, str] = {}
+    exact_of: dict[str, str] = {}
     for doc in documents:
         doc_id = doc["doc_id"]
         info[doc_id] = {key: doc[key] for key in ("doc_id", "truncated", "placeholders", "n_chars")}
@@ -128,6 +133,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
             canonical[doc_id] = first_copy[exact]
             continue
         first_copy[exact] = canonical[doc_id] = doc_id
+        exact_of[doc_id] = exact
         # split computed the signature with the page (in its pool, cached); other sizes (the
         # benchmark's) are computed here.
         values = (shingles.from_hex(doc["minhash"]) if doc.get("minhash") and size == SHINGLE
@@ -140,9 +146,22 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
             copies.setdefault(first, []).append(doc_id)
     if not pairs and not copies:
         return []
-    wanted = {d for pair in pairs for d in pair}
-    sets = {doc_id: shingles.shingles(text, size) for doc_id, text in texts(wanted) if doc_id in wanted}
-    parent = {d: d for d in wanted | set(copies)}
+    sets: dict[str, np.ndarray] = {}
+
+    def load(docs: set[str]) -> None:
+        docs = docs - set(sets)
+        if docs:
+            sets.update((doc_id, shingles.shingles(text, size)) for doc_id, text in texts(docs) if doc_id in docs)
+
+    def jaccard(a: str, b: str) -> float:
+        key = known.key(exact_of[a], exact_of[b])
+        value = known.get(key)
+        if value is None:
+            value = known.put(key, shingles.jaccard(sets[a], sets[b]))
+        return value
+
+    load({d for a, b in pairs if known.get(known.key(exact_of[a], exact_of[b])) is None for d in (a, b)})
+    parent = {d: d for pair in pairs for d in pair} | {d: d for d in copies}
 
     def root(d: str) -> str:
         while parent[d] != d:
@@ -153,7 +172,7 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
     for a, b in sorted(pairs):
         ra, rb = root(a), root(b)
         # A pair already joined through others needs no check: it cannot change the clusters.
-        if ra != rb and shingles.jaccard(sets[a], sets[b]) >= threshold:
+        if ra != rb and jaccard(a, b) >= threshold:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = {}
     for d in sorted(parent):
@@ -161,18 +180,62 @@ def find_clusters(documents: Iterable[dict], texts, size: int = SHINGLE,
 
     def similarity(d: str, rep: str) -> float:
         a, b = canonical[d], canonical[rep]
-        return 1.0 if a == b else round(shingles.jaccard(sets[a], sets[b]), 4)
+        return 1.0 if a == b else round(jaccard(a, b), 4)
 
+    clusters = [(members, min(members, key=lambda d: representative_order(info[d])))
+                for members in groups.values() if len(members) >= 2]
+    # Members compared with their representative for the first time need their shingle sets too.
+    load({d for members, rep in clusters for member in members
+          if canonical[member] != canonical[rep]
+          and known.get(known.key(exact_of[canonical[member]], exact_of[canonical[rep]])) is None
+          for d in (canonical[member], canonical[rep])})
     rows = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        rep = min(members, key=lambda d: representative_order(info[d]))
+    for members, rep in clusters:
         for d in sorted(members, key=lambda d: (d != rep, d)):
             rows.append({"cluster_id": rep, "doc_id": d, "representative": d == rep,
                          "similarity": similarity(d, rep)})
     rows.sort(key=lambda r: (r["cluster_id"], not r["representative"], r["doc_id"]))
     return rows
+
+
+class Verdicts:
+    """Exact Jaccard values of pairs of texts, by the texts' folded hashes (content-addressed, so
+    never stale), kept between runs in build/duplicates-pairs.json: only the pairs this run used are
+    kept, so the file follows the corpus, not its history."""
+
+    def __init__(self, values: dict[str, float] | None = None):
+        self.values = values or {}
+        self.used: dict[str, float] = {}
+
+    @staticmethod
+    def key(a: str, b: str) -> str:
+        return f"{a}:{b}" if a < b else f"{b}:{a}"
+
+    def get(self, key: str) -> float | None:
+        value = self.values.get(key)
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def put(self, key: str, value: float) -> float:
+        self.values[key] = self.used[key] = float(value)
+        return self.used[key]
+
+
+PAIRS = pipeline.BUILD / "duplicates-pairs.json"
+
+
+def load_verdicts() -> Verdicts:
+    try:
+        saved = json.loads(PAIRS.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return Verdicts()
+    return Verdicts(saved["pairs"]) if isinstance(saved, dict) and saved.get("fingerprint") == fingerprint() else Verdicts()
+
+
+def save_verdicts(verdicts: Verdicts) -> None:
+    with pipeline.atomic_write(PAIRS) as handle:
+        json.dump({"fingerprint": fingerprint(), "pairs": verdicts.used}, handle, sort_keys=True)
 
 
 def fingerprint() -> str:
@@ -244,9 +307,12 @@ def _texts(wanted: set[str]) -> Iterator[tuple[str, str]]:
 
 def compute(reuse: bool = True) -> tuple[list[dict], list[dict]]:
     """(cluster rows, repeated paragraph hashes) of build/split/: one pass over its index, a
-    second over the pages of documents in candidate pairs (for their shingle sets)."""
+    second over the pages of documents in candidate pairs not compared before (for their shingle
+    sets; build/duplicates-pairs.json keeps the verdicts)."""
     seen = ParagraphRepeats()
-    rows = find_clusters(_documents(seen, reuse), _texts)
+    verdicts = load_verdicts() if reuse else Verdicts()
+    rows = find_clusters(_documents(seen, reuse), _texts, known=verdicts)
+    save_verdicts(verdicts)
     return rows, seen.repeated()
 
 

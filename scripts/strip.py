@@ -26,11 +26,14 @@ import argparse
 import hashlib
 import json
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from scripts import classify, extract, labels, pipeline
 from scripts.pipeline import ROOT, PageError
@@ -906,13 +909,17 @@ def _line_hashes_of(record: dict) -> dict:
 
 
 def count_repeats(pages: Iterable[tuple[object, list]]) -> dict[str, int]:
-    """Pages per (site, line) over the corpus, streaming: only 8-byte hashes of short lines are kept,
+    """Pages per (site, line) over the corpus, streaming: each page's distinct 8-byte hashes go into
+    one flat array (8 bytes each; a dict of them took about 120), counted by one sort at the end,
     and only lines seen on two pages or more survive the count."""
-    counts: dict[str, int] = {}
+    seen = array("Q")
     for _, hashes in pages:
-        for digest in {digest for _, digest in hashes}:
-            counts[digest] = counts.get(digest, 0) + 1
-    return {digest: count for digest, count in counts.items() if count >= 2}
+        seen.extend({int(digest, 16) for _, digest in hashes})
+    if not seen:
+        return {}
+    values, counts = np.unique(np.frombuffer(seen, dtype=np.uint64), return_counts=True)
+    repeated = counts >= 2
+    return {f"{int(value):016x}": int(count) for value, count in zip(values[repeated], counts[repeated])}
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,29 @@ def test_only_pages_whose_key_changed_are_read_from_split_again(tmp_path, monkey
     segment.write_text("".join(lines[:2] + [lines[2].replace(aa, cc)]), encoding="utf-8")
     assert repeated() == {aa: 3}
     assert repeated(reuse=False) == {aa: 2}
+
+
+def test_pairs_compared_before_are_not_read_again_and_give_the_same_clusters():
+    """Verdicts are kept by the two texts' folded hashes: a second run over unchanged texts reads
+    no text; a changed text is read, with the documents it is now paired with."""
+    from scripts.duplicates import Verdicts
+
+    docs = [document("a-001", SPEECH), document("b-001", SPEECH + "\n补充一段。"), document("c-001", SPEECH + "\n另有一段说明文字。")]
+    texts = {d["doc_id"]: d["text"] for d in docs}
+    asked: list[set] = []
+
+    def reader(wanted: set):
+        asked.append(set(wanted))
+        return iter(texts.items())
+
+    known = Verdicts()
+    first = find_clusters(iter(docs), reader, known=known)
+    assert asked and len(first) == 3
+    asked.clear()
+    again = find_clusters(iter(docs), reader, known=Verdicts(dict(known.used)))
+    assert again == first and asked == []
+    changed = [*docs[:2], document("c-001", SPEECH + "\n另有一段新的说明文字。")]
+    texts["c-001"] = changed[2]["text"]
+    after = find_clusters(iter(changed), reader, known=Verdicts(dict(known.used)))
+    assert asked and all("c-001" in wanted for wanted in asked)
+    assert after == find_clusters(iter(changed), lambda wanted: iter(texts.items()))

@@ -197,6 +197,14 @@ class CleanParagraphs:
         self.verdicts[self.file] = entry if self.skip else {"digest": digest, "context": context, "problems": []}
         return list(entry["problems"]) if self.skip else []
 
+    def can_restore(self, path: Path, state) -> bool:
+        """A file not read again needs this check's cached verdict too."""
+        self.restored = self.start_file(path)
+        return self.skip
+
+    def restore(self, path: Path, state) -> list[str]:
+        return self.restored
+
     def __call__(self, batch: Batch) -> list[str]:
         """Queues the batch in pieces; checks them in worker processes when enough are queued."""
         if self.skip:
@@ -309,12 +317,35 @@ class ParagraphCounts:
 
     def __init__(self):
         self.parts: list[pa.Table] = []
+        self.file_parts: list[pa.Table] = []  # the file being read's, for its verdict
         self.__name__ = "paragraph counts"
+
+    def start_file(self, path: Path) -> list[str]:
+        self.file_parts = []
+        return []
 
     def __call__(self, batch: Batch) -> list[str]:
         table = pa.table({"doc_id": batch.columns["doc_id"],
                           "chars": pc.utf8_length(batch.columns["text"]).cast(pa.int64())})
-        self.parts.append(table.group_by("doc_id").aggregate([("chars", "count"), ("chars", "sum")]))
+        counted = table.group_by("doc_id").aggregate([("chars", "count"), ("chars", "sum")])
+        self.parts.append(counted)
+        self.file_parts.append(counted)
+        return []
+
+    def file_state(self) -> dict:
+        """The file's counts per document, kept with its verdict (a file not read gives them back)."""
+        table = pa.concat_tables(self.file_parts) if self.file_parts else None
+        self.file_parts = []
+        return {name: table.column(name).to_pylist() if table is not None else []
+                for name in ("doc_id", "chars_count", "chars_sum")}
+
+    def can_restore(self, path: Path, state: dict | None) -> bool:
+        return isinstance(state, dict) and all(name in state for name in ("doc_id", "chars_count", "chars_sum"))
+
+    def restore(self, path: Path, state: dict) -> list[str]:
+        self.parts.append(pa.table({"doc_id": pa.array(state["doc_id"], pa.string()),
+                                    "chars_count": pa.array(state["chars_count"], pa.int64()),
+                                    "chars_sum": pa.array(state["chars_sum"], pa.int64())}))
         return []
 
     def table(self) -> pa.Table:

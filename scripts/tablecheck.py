@@ -142,7 +142,8 @@ class TableChecker:
     def __init__(self, name: str, schema: dict, *, parents: dict[str, TableReport] | None = None,
                  sorted_by_key: bool = True, row_checks: list[Callable[[Batch], list[str]]] | None = None,
                  keep: tuple[str, ...] = (),
-                 sort_order: dict[str, Callable[[pa.Array], list[pa.Array]]] | None = None):
+                 sort_order: dict[str, Callable[[pa.Array], list[pa.Array]]] | None = None,
+                 verdicts: dict[str, dict] | None = None, context: str = ""):
         self.name = name
         self.schema = schema
         self.fields = schema["fields"]
@@ -161,6 +162,13 @@ class TableChecker:
         self._unique: dict[str, set] = {f["name"]: set() for f in self.fields
                                         if f.get("constraints", {}).get("unique") and [f["name"]] != self.key}
         self._kept: dict[str, list[pa.Array]] = {name: [] for name in keep}
+        # Per file, what checking it found, by its content hash and the checks' context: a file
+        # whose bytes did not change is not read again (see _replay). Only for tables whose checks
+        # are all per file: no kept keys, no unique column, keys in order.
+        self.verdicts = verdicts if verdicts is not None and not keep and not self._unique and sorted_by_key else None
+        self.context = context
+        self.checked: dict[str, dict] = {}  # this run's verdicts, by file
+        self._file: dict | None = None  # what the file being read contributes to its verdict
 
     def check_files(self, paths: list[Path]) -> TableReport:
         # The parts of a multipart table live in a folder named after it: a problem names its part.
@@ -177,11 +185,77 @@ class TableChecker:
         return self.report
 
     def check_file(self, path: Path) -> None:
+        if self.verdicts is not None:
+            from scripts.pipeline import cached_file_digest
+
+            digest = cached_file_digest(path)
+            entry = self.verdicts.get(path.name)
+            if entry is not None and entry.get("digest") == digest and entry.get("context") == self.context \
+                    and self._replay(path, entry):
+                self.checked[path.name] = entry
+                return
+            self._file = {"digest": digest, "context": self.context, "rows": 0, "adds": [], "first": None,
+                          "first_key": {}, "first_where": "", "last": None, "refs": {}}
+        # A file's verdict is its own: its first key is compared with the file before it apart.
+        previous, self._previous_key = self._previous_key, (self._previous_key if self._file is None else None)
+        self._read_file(path)
+        if self._file is not None:
+            entry, self._file = self._file, None
+            self._across_files(entry, previous)
+            entry["refs"] = {name: sorted(values) for name, values in entry["refs"].items()}
+            entry["states"] = {getattr(check, "__name__", ""): check.file_state()
+                               for check in self.row_checks if hasattr(check, "file_state")}
+            self.checked[path.name] = entry
+
+    def _replay(self, path: Path, entry: dict) -> bool:
+        """Apply a file's verdict without reading it, when nothing it was judged against changed: its
+        references are still keys of the parents and its row checks can take their state back
+        (False: the file is read and checked)."""
+        for name, values in entry.get("refs", {}).items():
+            parent = self._parent_keys(name)
+            if parent is None or not pc.all(pc.is_in(pa.array(values, pa.string()), value_set=parent)).as_py():
+                return False
+        states = entry.get("states", {})
+        if not all(check.can_restore(path, states.get(getattr(check, "__name__", "")))
+                   for check in self.row_checks if hasattr(check, "can_restore")):
+            return False
+        for check in self.row_checks:
+            for problem in check.restore(path, states.get(getattr(check, "__name__", ""))) if hasattr(check, "restore") else ():
+                self.report.add(getattr(check, "__name__", "a data check"), f"{self.name}: {problem}")
+        self.report.rows += entry["rows"]
+        for check, message in entry["adds"]:
+            self.report.add(check, message)
+        self._across_files(entry, self._previous_key)
+        return True
+
+    def _across_files(self, entry: dict, previous: tuple | None) -> None:
+        """A file's first key must follow the last key of the file before it; its last key is then
+        the one the next file follows."""
+        if entry["first"] is not None and previous is not None:
+            first = tuple(entry["first"])
+            if not first > previous:
+                state = "is the key of the row before" if first == previous else "is out of key order"
+                self.report.add("primary key", f"{self.name}: {entry['first_where']}: primary key "
+                                f"{entry['first_key']} {state} (tables are kept sorted by their key)")
+        self._previous_key = tuple(entry["last"]) if entry["last"] is not None else previous
+
+    def _parent_keys(self, name: str) -> pa.ChunkedArray | None:
+        for foreign in self.schema.get("foreignKeys", []):
+            fields = foreign["fields"]
+            if (fields if isinstance(fields, str) else fields[0]) == name:
+                reference = foreign["reference"]
+                parent_fields = reference["fields"]
+                parent = self.parents.get(reference["resource"])
+                key = parent_fields if isinstance(parent_fields, str) else parent_fields[0]
+                return parent.keys.get(key) if parent is not None else None
+        return None
+
+    def _read_file(self, path: Path) -> None:
         where = f"{self.name}: {path.name}"
         try:
             header = read_header(path)
         except (OSError, UnicodeDecodeError) as error:
-            self.report.problems.append(f"{where}: cannot be read ({error})")
+            self._add("file", f"{where}: cannot be read ({error})")
             return
         active = self._columns(where, header)
         if active is None:
@@ -195,11 +269,13 @@ class TableChecker:
         try:
             for batch in batches(path, active, malformed, label):
                 self.report.rows += len(batch)
+                if self._file is not None:
+                    self._file["rows"] += len(batch)
                 self.check_batch(batch)
         except pa.ArrowInvalid as error:
-            self.report.problems.append(f"{where}: not a readable CSV of the schema's columns: {error}")
+            self._add("file", f"{where}: not a readable CSV of the schema's columns: {error}")
         for problem in malformed:
-            self.report.add("cells", f"{where}: {problem}")
+            self._add("cells", f"{where}: {problem}")
 
     def _columns(self, where: str, header: list[str]) -> list[str] | None:
         """The schema's fields the file has, in schema order; None (and a problem) if it cannot be read.
@@ -208,14 +284,14 @@ class TableChecker:
         match = self.schema.get("fieldsMatch", "exact")
         if match == "exact":
             if header != self.names:
-                self.report.problems.append(f"{where}: header {header} is not the schema's fields {self.names}")
+                self._add("file", f"{where}: header {header} is not the schema's fields {self.names}")
                 return None
             return self.names
         unknown = [name for name in header if name not in self.names]
         missing = [spec["name"] for spec in self.fields if spec["name"] not in header
                    and spec.get("constraints", {}).get("required")]
         if unknown or missing or len(set(header)) != len(header):
-            self.report.problems.append(f"{where}: header {header}: unknown columns {unknown}, required "
+            self._add("file", f"{where}: header {header}: unknown columns {unknown}, required "
                                         f"columns missing {missing}" + (", a column twice" if len(set(header)) != len(header) else ""))
             return None
         return [name for name in self.names if name in header]
@@ -235,7 +311,13 @@ class TableChecker:
 
     def _complain(self, batch: Batch, check: str, rows: list[int], message: Callable[[int], str]) -> None:
         for index in rows:
-            self.report.add(check, f"{self.name}: {batch.where(index)}: {message(index)}")
+            self._add(check, f"{self.name}: {batch.where(index)}: {message(index)}")
+
+    def _add(self, check: str, message: str) -> None:
+        """A problem of the file being read: reported, and kept in its verdict."""
+        self.report.add(check, message)
+        if self._file is not None:
+            self._file["adds"].append([check, message])
 
     def _check_field(self, batch: Batch, spec: dict) -> pa.Array | None:
         """Checks one column; returns its typed values (integers, numbers, booleans) or None."""
@@ -270,7 +352,7 @@ class TableChecker:
                 self._complain(batch, f"{name} type", bad, lambda i: f"{name} {values[i]!r} is not boolean")
             typed = pc.is_in(column, value_set=pa.array(true_values))
         elif kind != "string":
-            self.report.add("schema", f"{self.name}: field {name}: type {kind!r} is not checked by this validator")
+            self._add("schema", f"{self.name}: field {name}: type {kind!r} is not checked by this validator")
         if "pattern" in constraints:
             mismatch = pc.and_(present, pc.invert(pc.match_substring_regex(column, f"^(?:{constraints['pattern']})$")))
             bad = _rows(mismatch)
@@ -302,7 +384,7 @@ class TableChecker:
                 if value == "":
                     continue
                 if value in seen:
-                    self.report.add(f"{name} unique", f"{self.name}: {batch.where(index)}: {name} {value!r} is not unique")
+                    self._add(f"{name} unique", f"{self.name}: {batch.where(index)}: {name} {value!r} is not unique")
                 seen.add(value)
         return typed
 
@@ -317,7 +399,7 @@ class TableChecker:
         if not self.sorted_by_key:
             for index, key in enumerate(zip(*(c.to_pylist() for c in columns))):
                 if key in self._seen_keys:
-                    self.report.add("primary key", f"{self.name}: {batch.where(index)}: primary key "
+                    self._add("primary key", f"{self.name}: {batch.where(index)}: primary key "
                                     f"{dict(zip(self.key, key))} is not unique")
                 self._seen_keys.add(key)
             return
@@ -339,9 +421,15 @@ class TableChecker:
             same = pc.fill_null(equal, False).to_pylist()
             for index in bad:
                 state = "is the key of the row before" if same[index] else "is out of key order"
-                self.report.add("primary key", f"{self.name}: {batch.where(index)}: primary key "
+                self._add("primary key", f"{self.name}: {batch.where(index)}: primary key "
                                 f"{dict(zip(self.key, keys[index]))} {state} (tables are kept sorted by their key)")
         self._previous_key = tuple(c[len(c) - 1].as_py() for c in order)
+        if self._file is not None:
+            if self._file["first"] is None:
+                self._file["first"] = [c[0].as_py() for c in order]
+                self._file["first_key"] = dict(zip(self.key, (c[0].as_py() for c in columns)))
+                self._file["first_where"] = batch.where(0)
+            self._file["last"] = list(self._previous_key)
 
     def _check_foreign_keys(self, batch: Batch) -> None:
         for foreign in self.schema.get("foreignKeys", []):
@@ -352,10 +440,13 @@ class TableChecker:
             parent_fields = [parent_fields] if isinstance(parent_fields, str) else parent_fields
             parent = self.parents.get(reference["resource"])
             if len(fields) != 1 or parent is None or parent_fields[0] not in parent.keys:
-                self.report.add("foreign key", f"{self.name}: foreign key {fields} -> {reference['resource']}"
+                self._add("foreign key", f"{self.name}: foreign key {fields} -> {reference['resource']}"
                                 f"{parent_fields} cannot be checked (parent not read, or a composite key)")
                 continue
             column = batch.columns[fields[0]]
+            if self._file is not None:
+                self._file["refs"].setdefault(fields[0], set()).update(
+                    value for value in pc.unique(column).to_pylist() if value != "")
             known = pc.is_in(column, value_set=parent.keys[parent_fields[0]])
             bad = _rows(pc.and_(pc.not_equal(column, ""), pc.invert(known)))
             if bad:

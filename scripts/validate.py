@@ -31,6 +31,9 @@ REPORT = BUILD / "validation-report.json"
 # The text checks' verdict per table file (checks.CleanParagraphs): an unchanged part is not checked
 # again; --force checks everything.
 TEXT_CACHE = BUILD / "validate-text-cache.json"
+# The schema checks' verdict per file of a table checked file by file (tablecheck's verdicts): a
+# file whose bytes did not change is not read again; --force reads everything.
+SCHEMA_CACHE = BUILD / "validate-schema-cache.json"
 MESSAGE_CHARS = 300
 # Tables package writes in primary-key order (checked by order, in constant memory); the others'
 # keys are checked with a set.
@@ -88,6 +91,8 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
             flagged_documents=checks.flagged_documents(clean / "documents.csv"), sites=sites,
             cache_path=TEXT_CACHE if use_cache else None, fingerprint=fingerprint(), root=root))
     reports, summary, tasks = {}, [], []
+    cached = _load_schema_cache() if use_cache else None
+    checked: dict[str, dict] = {}
     for name in expected:
         resource = resources.get(name)
         if resource is None:
@@ -104,8 +109,10 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         schema = json.loads((root / schema_path).read_text(encoding="utf-8"))
         checker = TableChecker(name, schema, parents=reports, sorted_by_key=name in SORTED_BY_KEY,
                                row_checks=row_checks.get(name, []), keep=KEPT_KEYS.get(name, ()),
-                               sort_order=SORT_ORDER)
+                               sort_order=SORT_ORDER, verdicts=(cached or {}).get(name, {}) if use_cache else None,
+                               context=pipeline.sha256_hex(fingerprint(), json.dumps(schema, sort_keys=True)))
         report = checker.check_files([path for path in paths if path.is_file()])
+        checked[name] = checker.checked
         reports[name] = report
         table_problems += report.problems
         if name == "duplicates":
@@ -117,6 +124,10 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
                        f"({', '.join(str(p.relative_to(root)) for p in paths)})")
         tasks.append({"name": name, "stats": {"rows": report.rows, "errors": len(table_problems)},
                       "errors": [{"message": _cut(p)} for p in table_problems]})
+    if use_cache:  # this run's verdicts only: files gone are forgotten
+        with atomic_write(SCHEMA_CACHE) as handle:
+            json.dump({name: files for name, files in checked.items() if files}, handle, ensure_ascii=False,
+                      sort_keys=True)
     if "documents" in reports and "paragraphs" in reports:
         kept = reports["documents"].keys
         documents = pa.table({key: kept[key] for key in ("doc_id", "n_paragraphs", "n_chars")})
@@ -125,6 +136,14 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         tasks.append({"name": "documents", "stats": {}, "errors": [{"message": p} for p in counted]})
     return problems, summary, {"valid": not problems, "tasks": tasks,
                                "errors": [{"message": error.message} for error in metadata.errors]}
+
+
+def _load_schema_cache() -> dict:
+    try:
+        cache = json.loads(SCHEMA_CACHE.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}  # none yet, or torn: files are read again
+    return cache if isinstance(cache, dict) else {}
 
 
 def _hash_problems(name: str, resource: dict, paths: list[Path], root: Path) -> list[str]:

@@ -144,3 +144,70 @@ def test_doc_ids_sort_by_page_then_number_as_package_writes_them(tmp_path):
     path.write_text("doc_id\na-002\na-001\n", encoding="utf-8")
     assert TableChecker("documents", schema, sort_order=SORT_ORDER).check_files([path]).problems == [
         "documents: row 3: primary key {'doc_id': 'a-001'} is out of key order (tables are kept sorted by their key)"]
+
+
+# --- verdicts per file: a file whose bytes did not change is not read again --------------------
+
+def write_parts(folder, parts: dict[str, list[str]]) -> list:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, rows in parts.items():
+        path = folder / f"table-{name}.csv"
+        path.write_text(HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def checked_with(paths, verdicts: dict, monkeypatch) -> tuple[TableChecker, list[str]]:
+    """A check with these verdicts; returns the checker and the names of the files it read."""
+    read: list[str] = []
+    real = tablecheck.batches
+    monkeypatch.setattr(tablecheck, "batches", lambda path, *args: read.append(path.name) or real(path, *args))
+    checker = TableChecker("table", SCHEMA, verdicts=verdicts, context="c")
+    checker.check_files(paths)
+    return checker, read
+
+
+def test_unchanged_files_are_not_read_again_and_give_the_same_verdict(tmp_path, monkeypatch):
+    paths = write_parts(tmp_path / "table", {"a": ["a-001,1,讲话,,,,", "a-001,2,通知,,,,"], "b": ["b-002,1,,,,,"]})
+    first, read = checked_with(paths, {}, monkeypatch)
+    assert read == ["table-a.csv", "table-b.csv"] and len(first.report.problems) == 1  # 通知 is not in the enum
+    again, read = checked_with(paths, first.checked, monkeypatch)
+    assert read == [] and again.report.problems == first.report.problems and again.report.rows == 3
+    # A changed file is read again; the other is not, and the cross-file key order still holds.
+    paths[1].write_text(HEADER + "a-001,2,,,,,\n", encoding="utf-8")  # the key of a's last row again
+    changed, read = checked_with(paths, again.checked, monkeypatch)
+    assert read == ["table-b.csv"]
+    assert any("table-b.csv row 2: primary key {'id': 'a-001', 'seq': 2} is the key of the row before" in p
+               for p in changed.report.problems), changed.report.problems
+    # The file before a kept one changes: the kept file's first key is checked against its new end.
+    paths[1].write_text(HEADER + "b-002,1,,,,,\n", encoding="utf-8")
+    paths[0].write_text(HEADER + "a-001,1,,,,,\nc-003,1,,,,,\n", encoding="utf-8")
+    kept, read = checked_with(paths, changed.checked, monkeypatch)
+    assert "table-a.csv" in read
+    assert any("table-b.csv row 2: primary key {'id': 'b-002', 'seq': 1} is out of key order" in p
+               for p in kept.report.problems), kept.report.problems
+
+
+def test_a_kept_file_whose_reference_left_the_parent_is_read_and_named_by_row(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    schema = {**SCHEMA, "foreignKeys": [{"fields": "parent", "reference": {"resource": "parents", "fields": "pid"}}]}
+    paths = write_parts(tmp_path / "table", {"a": ["a-001,1,,,,,p1", "a-001,2,,,,,p2"]})
+
+    def run(parent_keys: list[str], verdicts: dict) -> tuple[TableChecker, list[str]]:
+        parent = tablecheck.TableReport("parents", keys={"pid": pa.chunked_array([pa.array(parent_keys)])})
+        read: list[str] = []
+        real = tablecheck.batches
+        monkeypatch.setattr(tablecheck, "batches", lambda path, *args: read.append(path.name) or real(path, *args))
+        checker = TableChecker("table", schema, parents={"parents": parent}, verdicts=verdicts, context="c")
+        checker.check_files(paths)
+        return checker, read
+
+    first, read = run(["p1", "p2"], {})
+    assert first.report.problems == [] and read == ["table-a.csv"]
+    again, read = run(["p1", "p2"], first.checked)
+    assert read == []
+    gone, read = run(["p1"], first.checked)
+    assert read == ["table-a.csv"]
+    assert gone.report.problems == ["table: table-a.csv row 3: parent 'p2' is not a pid of parents"]

@@ -336,6 +336,8 @@ def test_a_date_under_the_title_is_the_texts_not_the_title():
     ("2月20日，全县卫生健康工作会议召开，局长作工作报告。现将讲话全文刊发如下：", True),
     ("乡村医生老李　2012-03-06 08:11:24　[举报]", True),
     ("现将今年以来的工作情况汇报如下：", False),
+    ("图为医院党员志愿服务队在乡村开展义诊活动。（县人民医院供图）", True),
+    ("（作者单位：XX县卫生健康局）", True),
 ])
 def test_editor_lines_and_comment_bylines_go_the_texts_own_handover_stays(line, gone):
     body = "今年以来，全县卫生工作取得明显成效，群众满意度不断提高，基层服务能力持续增强。"

@@ -740,6 +740,7 @@ def _run_stage(name, transform, segments, fingerprint, jobs, force, total, known
     for path in folder.iterdir():
         if path.name not in listed:
             remove_quietly(path)  # segments no manifest lists any more, temps of a killed run
+    remove_quietly(BUILD / f"{name}.jsonl")  # the one-file output of builds before segments
     report.output_digest = sha256_hex(*(f"{e['first']} {e['output']}" for e in entries))
     return report
 

@@ -92,6 +92,20 @@ def read_table(paths: list[Path], columns: list[str] | None = None) -> pd.DataFr
     return pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
 
 
+def removal_counts(paths: list[Path]) -> pd.DataFrame:
+    """Characters and spans removed per page and rule, summed part by part: the figures need no
+    more, and memory holds one part's rows at a time (the table has a row per removed span)."""
+    counted = []
+    for path in paths:
+        part = read_table([path], ["source_id", "rule", "text"])
+        part["chars"] = part["text"].str.len().astype("int64")
+        counted.append(part.groupby(["source_id", "rule"], sort=False).agg(chars=("chars", "sum"),
+                                                                            spans=("chars", "size")))
+    if not counted:
+        return pd.DataFrame({"source_id": [], "rule": [], "chars": [], "spans": []})
+    return pd.concat(counted).groupby(level=["source_id", "rule"], sort=True).sum().reset_index()
+
+
 def load_tables(descriptor: Path) -> Tables:
     paths = resource_paths(descriptor)
     for name in ("sources", "documents", "removals"):
@@ -111,9 +125,7 @@ def load_tables(descriptor: Path) -> Tables:
     documents["truncated"] = documents["truncated"] == "true"
     documents = documents.merge(sources[["source_id", "site_label"]], on="source_id", how="left")
     documents["site_label"] = documents["site_label"].fillna(UNKNOWN)
-    removals = read_table(paths["removals"], ["source_id", "rule", "text"])
-    removals["chars"] = removals["text"].str.len().astype("int64")
-    removals = removals.drop(columns="text")
+    removals = removal_counts(paths["removals"])
     duplicates = None
     duplicate_paths = paths.get("duplicates", [descriptor.parent / "clean" / "duplicates.csv"])
     if all(path.exists() for path in duplicate_paths):
@@ -270,7 +282,7 @@ def length_per_site(t: Tables) -> Section:
 
 def removed_per_rule(t: Tables) -> Section:
     chars = t.removals.groupby("rule")["chars"].sum()
-    spans = t.removals.groupby("rule").size()
+    spans = t.removals.groupby("rule")["spans"].sum()
     shown = chars.sort_index().sort_values(ascending=False, kind="stable").iloc[:TOP_RULES]
     figure, (ax,) = new_figure(len(shown))
     barh(ax, list(shown.index), shown.to_numpy(), color="#8c564b")

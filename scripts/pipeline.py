@@ -14,6 +14,8 @@ A stage's output record carries ``key``: the hash of the stage's own fingerprint
 rule files, the library versions that shape it) and the input record's key. Keys chain from the raw
 bytes, so an unchanged key means an unchanged result, and the previous output can be reused by a
 streaming merge join on ``source_id`` (inputs and outputs are sorted by it), with constant memory.
+Outputs are cut into content-defined segments of pages (build/<stage>/, see ``Segment``): a segment
+whose input did not change is not even read, so one changed page costs one segment in every stage.
 """
 
 from __future__ import annotations

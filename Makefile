@@ -32,16 +32,16 @@ $(ENV_STAMP): requirements.lock
 env-dask: env  ## Add the optional Dask executor to .venv (requirements-dask.lock): make all EXECUTOR=dask
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-dask.lock
 
-decode: env  ## raw/ -> build/decode.jsonl: detect encodings, decode to text
+decode: env  ## raw/ -> build/decode/: detect encodings, decode to text
 	$(PY) -m scripts.decode $(STAGE_FLAGS)
 
-strip: decode  ## -> build/strip.jsonl: site boilerplate out, every removal recorded
+strip: decode  ## -> build/strip/: site boilerplate out, every removal recorded
 	$(PY) -m scripts.strip $(STAGE_FLAGS)
 
-normalize: strip  ## -> build/normalize.jsonl: Simplified Chinese, pinyin out, one punctuation form
+normalize: strip  ## -> build/normalize/: Simplified Chinese, pinyin out, one punctuation form
 	$(PY) -m scripts.normalize $(STAGE_FLAGS)
 
-split: normalize  ## -> build/split.jsonl: one page -> its documents
+split: normalize  ## -> build/split/: one page -> its documents
 	$(PY) -m scripts.split $(STAGE_FLAGS)
 
 .PHONY: duplicates bench-metadata bench-dedup

@@ -170,6 +170,7 @@ class CleanParagraphs:
                 self.cache = {}  # a damaged cache is only a slower run
         self.verdicts: dict[str, dict] = {}  # this run's, by file
         self.skip = False
+        self.documents: list[str] = []  # the doc_ids of the file being checked
         self.file = ""
         self.flagged = flagged_documents
         self.sites = sites or {}  # source_id -> site profile, for pages that have one
@@ -181,13 +182,16 @@ class CleanParagraphs:
         self.pending: list[dict] = []
         self.computer = None
 
-    def start_file(self, path: Path) -> list[str]:
-        """Decides whether ``path`` needs checking; returns its cached problems when it does not."""
+    def start_file(self, path: Path, documents: list[str] | None = None) -> list[str]:
+        """Decides whether ``path`` needs checking; returns its cached problems when it does not.
+        ``documents`` (its doc_ids, from the schema checks' verdict) spares reading its column."""
         self.file = path.relative_to(self.root).as_posix() if self.root else path.name
         digest = pipeline.cached_file_digest(path)
-        doc_ids = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            include_columns=["doc_id"], column_types={"doc_id": pa.string()})).column("doc_id")
-        documents = sorted(set(pc.unique(doc_ids).to_pylist()))
+        if documents is None:
+            doc_ids = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                include_columns=["doc_id"], column_types={"doc_id": pa.string()})).column("doc_id")
+            documents = sorted(set(pc.unique(doc_ids).to_pylist()))
+        self.documents = documents
         pages = sorted({doc_id.rpartition("-")[0] for doc_id in documents})
         context = pipeline.sha256_hex(self.fingerprint, json.dumps([[page, self.sites.get(page, "")] for page in pages]),
                                       json.dumps([doc_id for doc_id in documents if doc_id in self.flagged]))
@@ -197,9 +201,14 @@ class CleanParagraphs:
         self.verdicts[self.file] = entry if self.skip else {"digest": digest, "context": context, "problems": []}
         return list(entry["problems"]) if self.skip else []
 
+    def file_state(self) -> dict:
+        """The file's doc_ids, kept with the schema checks' verdict for the next run's start_file."""
+        return {"documents": self.documents}
+
     def can_restore(self, path: Path, state) -> bool:
         """A file not read again needs this check's cached verdict too."""
-        self.restored = self.start_file(path)
+        documents = state.get("documents") if isinstance(state, dict) else None
+        self.restored = self.start_file(path, documents)
         return self.skip
 
     def restore(self, path: Path, state) -> list[str]:

@@ -566,9 +566,10 @@ def stage_dir(name: str) -> Path:
     return BUILD / name
 
 
-def read_manifest(name: str) -> dict | None:
+def read_manifest(name: str, build: Path | None = None) -> dict | None:
+    """A stage's manifest (under ``build``, default BUILD), or None when there is none to trust."""
     try:
-        manifest = json.loads((stage_dir(name) / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(((build or BUILD) / name / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except ValueError:
@@ -594,11 +595,8 @@ def stage_files(name: str) -> list[Path]:
 
 def stage_files_in(build: Path, name: str) -> list[Path]:
     """The segment files of a stage's output under another build/ (a test's, a benchmark's copy)."""
-    try:
-        manifest = json.loads((build / name / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return []
-    return [build / name / entry["file"] for entry in manifest.get("segments", [])]
+    manifest = read_manifest(name, build) or {"segments": []}
+    return [build / name / entry["file"] for entry in manifest["segments"]]
 
 
 def read_stage(name: str) -> Iterator[Line]:

@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 
+from scripts.pipeline import cached_file_digest
+
 BLOCK_BYTES = 1 << 22  # Arrow parses a CSV in blocks this size: memory per table is bounded by it
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
@@ -186,8 +188,6 @@ class TableChecker:
 
     def check_file(self, path: Path) -> None:
         if self.verdicts is not None:
-            from scripts.pipeline import cached_file_digest
-
             digest = cached_file_digest(path)
             entry = self.verdicts.get(path.name)
             if entry is not None and entry.get("digest") == digest and entry.get("context") == self.context \

@@ -79,6 +79,7 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         return problems + [f"{descriptor.name}: not readable JSON ({error})"], [], {}
     resources = {r.get("name"): r for r in content.get("resources", []) if isinstance(r, dict)}
     clean = root / "clean"
+    checks_fingerprint = fingerprint()
     sites, years = checks.source_facts(clean / "sources.csv")
     row_checks = {
         "sources": [checks.SourceHashes(root)],
@@ -89,7 +90,7 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
     if text_checks:
         row_checks["paragraphs"].append(checks.CleanParagraphs(
             flagged_documents=checks.flagged_documents(clean / "documents.csv"), sites=sites,
-            cache_path=TEXT_CACHE if use_cache else None, fingerprint=fingerprint(), root=root))
+            cache_path=TEXT_CACHE if use_cache else None, fingerprint=checks_fingerprint, root=root))
     reports, summary, tasks = {}, [], []
     cached = _load_schema_cache() if use_cache else None
     checked: dict[str, dict] = {}
@@ -110,7 +111,7 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         checker = TableChecker(name, schema, parents=reports, sorted_by_key=name in SORTED_BY_KEY,
                                row_checks=row_checks.get(name, []), keep=KEPT_KEYS.get(name, ()),
                                sort_order=SORT_ORDER, verdicts=(cached or {}).get(name, {}) if use_cache else None,
-                               context=pipeline.sha256_hex(fingerprint(), json.dumps(schema, sort_keys=True)))
+                               context=pipeline.sha256_hex(checks_fingerprint, json.dumps(schema, sort_keys=True)))
         report = checker.check_files([path for path in paths if path.is_file()])
         checked[name] = checker.checked
         reports[name] = report

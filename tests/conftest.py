@@ -110,3 +110,13 @@ def last_part(repo: Path, name: str) -> Path:
     from scripts.package import table_files
 
     return table_files(name, repo / "clean")[-1]
+
+
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """Ask a test's server or worker to stop; kill it if it has not within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

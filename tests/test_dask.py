@@ -17,7 +17,7 @@ distributed = pytest.importorskip("distributed")
 
 from scripts import pipeline  # noqa: E402
 from scripts.dask_executor import DaskComputer, WorkerRefused, checkout_digest, compute_chunk  # noqa: E402
-from tests.conftest import build, list_raw_file, new_repo, read_table, run_module  # noqa: E402
+from tests.conftest import build, list_raw_file, new_repo, read_table, run_module, stop  # noqa: E402
 
 PER_PAGE_STAGES = ["decode", "strip", "normalize", "split"]
 # The fixture corpus is five pages, under POOL_MIN_PAGES: eight copies of each make one batch of 40
@@ -115,12 +115,7 @@ def scheduler(tmp_path: Path, corpus: Path):
             client.close()
     finally:
         for process in reversed(started):  # the workers first, while their scheduler is there
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=20)
 
 
 def test_stages_run_on_the_cluster_dask_scheduler_names(corpus, local_build, scheduler, tmp_path):

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from scripts import db
-from tests.conftest import first_part, read_table, run_module, table_rows
+from tests.conftest import first_part, read_table, run_module, stop, table_rows
 
 
 @pytest.fixture
@@ -150,10 +150,5 @@ def test_datasette_answers_a_chinese_full_text_query_on_loopback(database):
             page = response.read().decode("utf-8")
         assert "One row per document" in page  # the description, from datapackage.json
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=10)
         server.stdout.close()

@@ -595,15 +595,23 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
                     del page.spans[index]
 
 
+# The most characters other than spaces a collection suffix takes off a title (【精选100篇】).
+TITLE_SUFFIX_CHARS = 10
+
+
 def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
     titles = {title_key(value) for key, value in page.meta.items() if key in ("title", "collection")}
     titles.discard("")
     if not titles or not rules.repeat:
         return
-    # Each line's key once (not once per rule), and only for lines long enough to be a title.
+    # Each line's key once (not once per rule), and only for lines whose length could make a title:
+    # a key drops at most a collection suffix's characters (TITLE_SUFFIX_CHARS) besides spaces.
     shortest = min(len(title) for title in titles)
+    longest = max(len(title) for title in titles) + TITLE_SUFFIX_CHARS
     repeated = [index for index in page.live() if index not in page.spans
-                and len(page.lines[index].strip()) >= shortest and title_key(page.lines[index]) in titles]
+                and len(page.lines[index].strip()) >= shortest
+                and len("".join(page.shadows[index].text.split())) <= longest
+                and title_key(page.lines[index]) in titles]
     for rule in rules.repeat:
         for index in repeated:
             if index not in page.removed:

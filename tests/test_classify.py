@@ -86,3 +86,41 @@ def test_best_answer_headers_and_comment_headers_are_recognised():
     assert classify.opens_answer(fold("✔ 最佳答案")) and not classify.opens_answer(fold("最佳答案是什么"))
     assert classify.opens_replies(fold("老周（邻镇卫生院） 於 2024-02-04 09:03 說："))
     assert classify.opens_replies(fold("評論 (4)"))
+
+
+def test_a_shape_id_used_twice_is_refused_with_both_problems(tmp_path):
+    # Lines are matched against the set of shape ids: two shapes with one id would answer as one.
+    data = classify.read_data().copy()
+    shapes = list(data["shape"])
+    data["shape"] = shapes + [dict(shapes[0], pattern="重复"), {"id": "broken", "weight": 1, "pattern": "("}]
+    path = tmp_path / "boilerplate.toml"
+    path.write_text(_toml(data), encoding="utf-8")
+    with pytest.raises(classify.ClassifierDataError) as error:
+        classify.load(path)
+    assert f"shape id {shapes[0]['id']!r} is used twice" in str(error.value)
+    assert "shape broken: bad pattern" in str(error.value)
+
+
+def _toml(data: dict) -> str:
+    """Enough of a TOML writer for the classifier's data: tables of strings, numbers, booleans, lists."""
+    import json
+
+    def value(item):
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, (int, float)):
+            return repr(item)
+        if isinstance(item, str):
+            return json.dumps(item, ensure_ascii=False)
+        return "[" + ", ".join(value(x) for x in item) + "]"
+
+    out = []
+    for key, section in data.items():
+        if isinstance(section, list):
+            for entry in section:
+                out.append(f"[[{key}]]")
+                out += [f"{name} = {value(item)}" for name, item in entry.items()]
+        elif isinstance(section, dict):
+            out.append(f"[{key}]")
+            out += [f"{name} = {value(item)}" for name, item in section.items()]
+    return "\n".join(out) + "\n"

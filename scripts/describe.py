@@ -75,14 +75,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "ZPSC")  # beyond the BMP
 
 
-def paragraph_hash(text: str) -> str:
-    """64 bits of SHA-256 of the folded paragraph: enough to count repeats across the corpus."""
-    return hashlib.sha256(fold(text).encode("utf-8")).hexdigest()[:16]
+def paragraph_hash(text: str, folded: str | None = None) -> str:
+    """64 bits of SHA-256 of the folded paragraph: enough to count repeats across the corpus.
+    ``folded`` is fold(text) when the caller has it (split folds each paragraph once)."""
+    folded = fold(text) if folded is None else folded
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:16]
 
 
-def document_sha256(paragraphs: list[str]) -> str:
+def document_sha256(paragraphs: list[str], folded: list[str] | None = None) -> str:
     """SHA-256 of the folded paragraphs, one per line (paragraphs folding to nothing dropped)."""
-    folded = (fold(text) for text in paragraphs)
+    folded = [fold(text) for text in paragraphs] if folded is None else folded
     return hashlib.sha256("\n".join(f for f in folded if f).encode("utf-8")).hexdigest()
 
 

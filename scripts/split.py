@@ -36,7 +36,10 @@ def split_record(record: dict) -> dict:
         title = document_title(segment, record["meta"], compilation)
         texts = [text for _, text in paragraphs]
         text = "\n".join(texts)
-        folded = describe.fold(text)  # once, for the signature and the exact-copy hash
+        # Each paragraph folded once, for its hash, the document's and the signature: fold deletes the
+        # newlines between paragraphs, so the text's fold is theirs joined.
+        folded_paragraphs = [describe.fold(text) for text in texts]
+        folded = "".join(folded_paragraphs)
         documents.append({
             "doc_id": doc_id(source_id, seq),
             "seq": seq,
@@ -55,8 +58,9 @@ def split_record(record: dict) -> dict:
             "pinyin_removed": segment["pinyin_removed"],
             "placeholders": segment["placeholders"],
             # Hashes for the duplicates stage, and what the document is (scripts/describe.py).
-            "text_sha256": describe.document_sha256(texts),
-            "paragraph_hashes": [describe.paragraph_hash(text) for text in texts],
+            "text_sha256": describe.document_sha256(texts, folded_paragraphs),
+            "paragraph_hashes": [describe.paragraph_hash(text, folded_text)
+                                 for text, folded_text in zip(texts, folded_paragraphs)],
             "minhash": shingles.signature_hex(text, folded),
             "folded_sha256": shingles.folded_sha256(text, folded),
             **describe.describe(title, texts),

@@ -65,7 +65,7 @@ test: env  ## Run the test suite, then validate
 bench-decode: env  ## Decode accuracy per encoding x length and MB/s, against chardet alone
 	$(PY) -m benchmarks.decode
 
-bench-strip: env  ## Residue, body lost, titles, splits, truncation on the development set (SET=dev|heldout|heldout2|heldout3|heldout4|all, VERBOSE=1)
+bench-strip: env  ## Residue, body lost, titles, splits, truncation on the development set (SET=dev|heldout|heldout2|...|all: a folder of tests/fixtures/devset, VERBOSE=1)
 	$(PY) -m benchmarks.strip $(if $(SET),--set $(SET),) $(if $(VERBOSE),--verbose,)
 
 bench-html: env  ## Codec, residue, body lost, splits and truncation per HTML extractor on tests/fixtures/html (VERBOSE=1)

@@ -27,6 +27,15 @@ REPEAT_RULE_ID = "classifier.site_repeat"
 TITLE_RULE_ID = "classifier.title"
 REPLY_RULE_ID = "classifier.thread_reply"  # a reply after a thread's first post or a page's best answer
 SENTENCE_MARKS = "，。；！？,;!?"
+# An address's ? and ; (print.jsp?id=86) are not a sentence's.
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s，。；！？、（）()]+")
+
+
+def sentence_marks(text: str) -> int:
+    """Sentence marks in the line, those inside a web address left out."""
+    if "http" in text or "www." in text:
+        text = _ADDRESS.sub("", text)
+    return sum(text.count(mark) for mark in SENTENCE_MARKS)
 
 
 class ClassifierDataError(Exception):
@@ -209,7 +218,7 @@ def score_line(shadow: str, repeated: int = 0, edge: bool = False) -> Score:
     length = visible_length(text)
     if length <= features["short_chars"]:
         value += features["short"]
-    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    marks = sentence_marks(text)
     if marks:
         value += features["sentence"] * min(marks, features["sentence_max"])
     if length >= features["long_chars"]:
@@ -234,7 +243,7 @@ def is_body_like(shadow: str, score: Score) -> bool:
     # A numbered line that names a document (1.卫生院院长述职报告) is a link in a list, not a heading.
     if "numbered_heading" in shapes and "doc_type_title" not in shapes:
         return True
-    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    marks = sentence_marks(text)
     return visible_length(text) >= 16 and marks >= 1
 
 
@@ -260,7 +269,7 @@ def is_list_opener(shadow: str) -> bool:
 
 def is_list_item(shadow: str) -> bool:
     text = shadow.strip()
-    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    marks = sentence_marks(text)
     return marks == 0 and visible_length(text) <= classifier().item_max_chars
 
 
@@ -279,7 +288,7 @@ def is_headline_item(shadow: str, score: Score) -> bool:
 def looks_like_text(shadow: str) -> bool:
     """Sentences, by shape alone (no cue counts): what strip's guard must not remove unnoticed."""
     text = shadow.strip()
-    marks = sum(text.count(mark) for mark in SENTENCE_MARKS)
+    marks = sentence_marks(text)
     return visible_length(text) >= 40 and marks >= 2
 
 

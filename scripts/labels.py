@@ -58,7 +58,7 @@ def is_sentence(text: str) -> bool:
     text = text.strip()
     if not text:
         return False
-    marks = sum(text.count(mark) for mark in classify.SENTENCE_MARKS)
+    marks = classify.sentence_marks(text)
     if marks >= 1 and classify.visible_length(text) >= SENTENCE_MIN_CHARS:
         return True
     # A salutation (同志们:) or a finished clause is the start of the text, never a title.

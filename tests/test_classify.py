@@ -56,6 +56,16 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     "来源丨青溪县卫生健康局",
     "蓝天社区 - 机关干部的网上家园",
     "查看: 1862｜回复: 3",
+    "这是 http://www.example.com/html/2017/0106/612.html 的快照，是该网页在 2017年3月14日 09:27:51 的显示情况。",
+    "（搜寻与该网页的作者无关，不对其内容负责。快照仅在原网页无法访问时供参考。）",
+    "OCR识别文本（系统自动识别，可能存在错误，请以原件扫描图为准）",
+    "GMT+8, 2024-7-18 10:12 , Processed in 0.048 second(s), 25 queries .",
+    "27 Jun 2013 - 9 Aug 2018",
+    "今天是：2013年6月27日　星期四",
+    "#卫生健康# #述职报告# #精华#",
+    "（院办　供稿）",
+    "http://www.example.com/print.jsp?id=88153&type=art　　2/3",
+    "※ 引述《nurse_amy (阿咪)》之銘言：",
 ])
 def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
     assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove
@@ -68,6 +78,20 @@ def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_se
 ])
 def test_sentences_are_not_scored_as_notices(line):
     assert classify.score_line(fold(line)).value < classify.classifier().suspect
+
+
+def test_marks_inside_a_web_address_are_not_sentence_marks():
+    assert classify.sentence_marks("http://www.example.com/show.asp?id=86;p=2") == 0
+    assert classify.sentence_marks("详见www.example.com/a?b=1，请查阅。") == 2
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("推 medstu01: 推分享，格式真的很制式      01/09 21:30", True),
+    ("板凳", True),
+    ("推进分级诊疗：落实基层首诊。", False),
+])
+def test_board_pushes_and_floors_open_replies(line, expected):
+    assert classify.opens_replies(fold(line)) is expected
 
 
 def test_list_openers_are_headings_not_menus():

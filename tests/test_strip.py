@@ -114,6 +114,10 @@ def test_generic_lines_go_anywhere(line, rule):
     ("提高医疗质量(www.example.com)和服务水平。", "(www.example.com)", "generic.watermark_url"),
     ("做好防疫工作……此处隐藏2463个字……", "……此处隐藏2463个字……", "generic.hidden_chars"),
     ("落实各项措施下载后可任意编辑。", "下载后可任意编辑", "generic.edit_after_download"),
+    # A bracketed notice ends at its bracket: the sentence after it stays.
+    ("全部建成中医馆，【此处隐藏1260字，加入后查看】县中医医院创建重点专科。", "【此处隐藏1260字，加入后查看】",
+     "generic.hidden_chars"),
+    ("住院分娩率100%；范文大全网完成传染病直报112例。", "范文大全网", "generic.site_name_spliced"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -276,7 +280,7 @@ def test_a_line_recurring_on_pages_of_one_site_is_removed_with_its_count():
 
 @pytest.mark.parametrize("label_line, text", [
     ("篇1同志们：", "同志们："), ("【篇一】同志们：", "同志们："), ("第二篇：各位代表：", "各位代表："),
-    ("第三篇各位领导、各位同事：", "各位领导、各位同事："), ("模板二今年以来，我院认真落实。", "今年以来，我院认真落实。"),
+    ("第三篇各位领导、各位同事：", "各位领导、各位同事："), ("第3篇一年来，我在院党支部领导下工作。", "一年来，我在院党支部领导下工作。"), ("模板二今年以来，我院认真落实。", "今年以来，我院认真落实。"),
 ])
 def test_a_label_glued_to_its_first_sentence_starts_a_document(label_line, text):
     page = f"卫生工作会议讲话（精选2篇）\n篇0\n同志们：今天开会，研究工作，部署任务，确保完成。\n{label_line}\n今年工作很多，任务很重，大家要努力。"

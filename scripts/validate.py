@@ -121,8 +121,11 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         if report.rows == 0 and name not in MAY_BE_EMPTY:
             table_problems.append(f"{name}: 0 rows read from {', '.join(str(p.relative_to(root)) for p in paths)}")
         problems += [_cut(p) for p in table_problems]
+        text = row_checks["paragraphs"][1] if name == "paragraphs" and text_checks else None
         summary.append(f"{name}: {report.rows} rows, {len(table_problems)} errors "
-                       f"({', '.join(str(p.relative_to(root)) for p in paths)})")
+                       f"({', '.join(str(p.relative_to(root)) for p in paths)})"
+                       + (f"; text checked on {text.pages_checked} page(s), {text.pages_reused} found clean "
+                          "before" if text is not None else ""))
         tasks.append({"name": name, "stats": {"rows": report.rows, "errors": len(table_problems)},
                       "errors": [{"message": _cut(p)} for p in table_problems]})
     if use_cache:  # this run's verdicts only: files gone are forgotten

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 
@@ -217,3 +218,22 @@ def test_text_checks_of_an_unchanged_part_are_reused_and_a_changed_part_is_check
     checked = run_module(repo, "validate")
     assert "planted by the test" not in checked.stderr
     assert "boilerplate left, rule generic.prev_next" in checked.stderr
+
+
+def test_in_a_changed_part_only_the_changed_page_is_text_checked_again(repo):
+    assert run_module(repo, "validate").returncode == 0
+    cache = json.loads((repo / "build" / "validate-text-cache.json").read_text(encoding="utf-8"))
+    part = last_part(repo, "paragraphs")
+    with open(part, encoding="utf-8", newline="") as handle:
+        doc_ids = [row["doc_id"] for row in csv.DictReader(handle)]
+    pages = {doc_id.rpartition("-")[0] for doc_id in doc_ids}
+    assert len(cache[part.relative_to(repo).as_posix()]["clean_pages"]) == len(pages) > 1
+    # A chrome line added to the part's last page: that page is checked (and its problem found), the
+    # part's other pages are known clean by their rows' digests.
+    add_paragraph(repo, "上一篇：卫生计生工作计划范文 下一篇：语文工作计划范文", doc_id=doc_ids[-1])
+    checked = run_module(repo, "validate")
+    assert checked.returncode == 1 and "boilerplate left, rule generic.prev_next" in checked.stderr
+    assert f"text checked on 1 page(s), {len(pages) - 1} found clean before" in checked.stdout, checked.stdout
+    # A page with problems is never remembered as clean: the next run checks it again.
+    cache = json.loads((repo / "build" / "validate-text-cache.json").read_text(encoding="utf-8"))
+    assert len(cache[part.relative_to(repo).as_posix()]["clean_pages"]) == len(pages) - 1

@@ -68,6 +68,7 @@ class BandIndex:
     per pair, and every pair that passes is verified; bench-dedup: recall 1.000)."""
 
     BANDS = 32
+    BLOCK = 4096  # signatures hashed into bands at once (2 MB): numpy per block, not per document
 
     def __init__(self):
         self.doc_ids: list[str] = []
@@ -77,17 +78,32 @@ class BandIndex:
         with np.errstate(over="ignore"):
             self.weights = np.uint64(0x9E3779B97F4A7C15) ** np.arange(1, rows + 1, dtype=np.uint64)
             self.salts = np.arange(self.BANDS, dtype=np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+        self.block = np.empty((self.BLOCK, shingles.NUM_PERM), dtype=np.uint64)
+        self.filled = 0
 
     def add(self, doc_id: str, values: np.ndarray) -> None:
-        with np.errstate(over="ignore"):  # arithmetic modulo 2**64
-            band = values.astype(np.uint64).reshape(self.BANDS, -1)
-            keys = (band * self.weights).sum(axis=1, dtype=np.uint64) ^ self.salts
-        self.hashes.extend(keys.tolist())
-        self.members.extend([len(self.doc_ids)] * self.BANDS)
+        self.block[self.filled] = values
+        self.filled += 1
         self.doc_ids.append(doc_id)
+        if self.filled == self.BLOCK:
+            self._hash_block()
+
+    def _hash_block(self) -> None:
+        """The bands of the signatures waiting in the block, into the flat arrays (measured: 0.8 s
+        of duplicates' 2 s after one changed page at 10,000 pages, done per document)."""
+        count, first = self.filled, len(self.doc_ids) - self.filled
+        with np.errstate(over="ignore"):  # arithmetic modulo 2**64
+            bands = self.block[:count].reshape(count, self.BANDS, -1)
+            keys = (bands * self.weights).sum(axis=2, dtype=np.uint64) ^ self.salts
+        self.hashes.frombytes(keys.astype("=u8").tobytes())
+        members = np.repeat(np.arange(first, first + count, dtype=np.uint32), self.BANDS)
+        self.members.frombytes(members.astype("=u4").tobytes())
+        self.filled = 0
 
     def pairs(self) -> set[tuple[str, str]]:
         """Every pair of documents that share a band, as (smaller doc_id, larger)."""
+        if self.filled:
+            self._hash_block()
         if not self.hashes:
             return set()
         hashes = np.frombuffer(self.hashes, dtype=np.uint64)
@@ -255,9 +271,13 @@ class ParagraphRepeats:
 
     def add(self, site: str, paragraph_hashes: list[str]) -> None:
         site_id = self.site_ids.setdefault(site, len(self.site_ids))
-        for digest in set(paragraph_hashes):
-            self.hashes.append(int(digest, 16))
-            self.sites.append(site_id)
+        distinct = set(paragraph_hashes)
+        if sum(len(digest) for digest in distinct) != 16 * len(distinct):
+            raise ValueError(f"paragraph hashes must be 16 hex digits: {sorted(distinct)[:3]}")
+        # 16 hex digits each: parsed in one bytes.fromhex, not one int() per paragraph.
+        values = np.frombuffer(bytes.fromhex("".join(distinct)), dtype=">u8")
+        self.hashes.frombytes(values.astype("=u8").tobytes())
+        self.sites.extend([site_id] * len(distinct))
 
     def repeated(self) -> list[dict]:
         """[{text_hash, documents, sites}] of the hashes in two documents or more, by hash."""

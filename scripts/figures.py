@@ -92,21 +92,42 @@ def read_table(paths: list[Path], columns: list[str] | None = None) -> pd.DataFr
     return pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
 
 
-def removal_counts(paths: list[Path]) -> pd.DataFrame:
+def removal_counts(paths: list[Path], cache: Path | None = None) -> pd.DataFrame:
     """Characters and spans removed per page and rule, summed part by part: the figures need no
-    more, and memory holds one part's rows at a time (the table has a row per removed span)."""
-    counted = []
+    more, and memory holds one part's rows at a time (the table has a row per removed span).
+
+    With ``cache`` (a folder), each part's sums are kept under the part's content hash, so a
+    report after one changed page reads one part (measured: 0.75 s of report's 2.2 s at 10,000
+    pages, reading every part); sums no part has any more are deleted."""
+    counted, used = [], set()
     for path in paths:
-        part = read_table([path], ["source_id", "rule", "text"])
-        part["chars"] = part["text"].str.len().astype("int64")
-        counted.append(part.groupby(["source_id", "rule"], sort=False).agg(chars=("chars", "sum"),
-                                                                            spans=("chars", "size")))
+        kept = cache / f"{pipeline.cached_file_digest(path)[:32]}.csv" if cache is not None else None
+        if kept is not None and kept.exists():
+            sums = pd.read_csv(kept, dtype={"source_id": str, "rule": str, "chars": "int64", "spans": "int64"},
+                               keep_default_na=False, encoding="utf-8")
+        else:
+            part = read_table([path], ["source_id", "rule", "text"])
+            part["chars"] = part["text"].str.len().astype("int64")
+            sums = part.groupby(["source_id", "rule"], sort=False).agg(
+                chars=("chars", "sum"), spans=("chars", "size")).reset_index()
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_write(kept) as handle:
+                    sums.to_csv(handle, index=False, lineterminator="\n")
+        if kept is not None:
+            used.add(kept.name)
+        counted.append(sums)
+    if cache is not None and cache.exists():
+        for stale in cache.glob("*.csv"):
+            if stale.name not in used:
+                stale.unlink()
     if not counted:
         return pd.DataFrame({"source_id": [], "rule": [], "chars": [], "spans": []})
-    return pd.concat(counted).groupby(level=["source_id", "rule"], sort=True).sum().reset_index()
+    return pd.concat(counted).groupby(["source_id", "rule"], sort=True)[["chars", "spans"]].sum().reset_index()
 
 
-def load_tables(descriptor: Path) -> Tables:
+def load_tables(descriptor: Path, cache: Path | None = None) -> Tables:
+    """The tables the figures draw; ``cache``: where removal_counts keeps each part's sums."""
     paths = resource_paths(descriptor)
     for name in ("sources", "documents", "removals"):
         if name not in paths or not all(path.exists() for path in paths[name]):
@@ -125,7 +146,7 @@ def load_tables(descriptor: Path) -> Tables:
     documents["truncated"] = documents["truncated"] == "true"
     documents = documents.merge(sources[["source_id", "site_label"]], on="source_id", how="left")
     documents["site_label"] = documents["site_label"].fillna(UNKNOWN)
-    removals = removal_counts(paths["removals"])
+    removals = removal_counts(paths["removals"], cache)
     duplicates = None
     duplicate_paths = paths.get("duplicates", [descriptor.parent / "clean" / "duplicates.csv"])
     if all(path.exists() for path in duplicate_paths):
@@ -456,7 +477,7 @@ def render(tables: Tables) -> dict[str, bytes]:
 def write_report(descriptor: Path = package.DESCRIPTOR, output: Path = OUTPUT) -> tuple[dict[str, bytes], list[str]]:
     """Render the report of ``descriptor``'s tables into ``output``; figures no longer drawn are
     deleted. Returns the files and the names of those that changed."""
-    tables = load_tables(descriptor)
+    tables = load_tables(descriptor, descriptor.parent / "build" / "report-counts")
     files = render(tables)
     output.mkdir(parents=True, exist_ok=True)
     changed = [name for name, data in files.items() if write_if_changed(output / name, data)]

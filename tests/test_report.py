@@ -168,3 +168,25 @@ def test_pull_request_summary_links_changed_figures_and_counts_documents_added_p
     assert result.returncode == 0, result.stderr
     assert "[documents_per_site.png](report/documents_per_site.png)" in result.stdout
     assert "| xinzhan | 0 | 1 | 1 |" in result.stdout
+
+
+def test_removal_sums_are_kept_per_part_content_and_forgotten_with_it(tmp_path):
+    header = "source_id,line,rule,text\n"
+    parts = [tmp_path / "removals-a.csv", tmp_path / "removals-b.csv"]
+    parts[0].write_text(header + "p1,1,generic.x,abc\np1,2,generic.x,de\n", encoding="utf-8")
+    parts[1].write_text(header + "p2,1,classifier.chrome,fghij\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = figures.removal_counts(parts, cache)
+    assert first.to_dict("records") == [{"source_id": "p1", "rule": "generic.x", "chars": 5, "spans": 2},
+                                        {"source_id": "p2", "rule": "classifier.chrome", "chars": 5, "spans": 1}]
+    assert first.equals(figures.removal_counts(parts))  # the same sums without a cache
+    kept = sorted(cache.glob("*.csv"))
+    assert len(kept) == 2
+    # A kept sum is read, not recomputed: plant a different one for the unchanged part to see it.
+    planted = next(path for path in kept if "p2" in path.read_text(encoding="utf-8"))
+    planted.write_text("source_id,rule,chars,spans\np2,classifier.chrome,99,1\n", encoding="utf-8")
+    assert figures.removal_counts(parts, cache)["chars"].tolist() == [5, 99]
+    # A changed part is summed again, and the sums of its old bytes are deleted.
+    parts[0].write_text(header + "p1,1,generic.x,abc\n", encoding="utf-8")
+    assert figures.removal_counts(parts, cache)["chars"].tolist() == [3, 99]
+    assert len(list(cache.glob("*.csv"))) == 2

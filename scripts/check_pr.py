@@ -11,7 +11,10 @@
    to rebuild, edited clean/ by hand, or the build is not reproducible): the differing files are
    named, and in each differing table the rows, by primary key, with the cells that differ;
 4. validate (schemas, data checks, every resource read);
-5. the test suite;
+5. the test suite, unless the change against the base touches data only (raw/, clean/, report/,
+   datapackage.json) and the check is not ``--full``: tests build their own fixtures and never read
+   the corpus, so a pull request that adds pages cannot change their outcome, and it costs what it
+   touches instead of the suite's minutes;
 6. the summary of the committed data against the base revision, with every failure above, written
    to build/summary.md and printed whatever happened.
 
@@ -290,7 +293,27 @@ def validation(full: bool = False) -> list[str]:
     return []
 
 
-def run_tests() -> list[str]:
+# What a data-only change touches: the tests never read these (tests/conftest.py).
+DATA_PATHS = ("raw/", "clean/", "report/", "datapackage.json")
+
+
+def changed_paths(base: str) -> list[str] | None:
+    """Files that differ from ``base``: committed since, changed in the working tree, or new; None
+    when git cannot say."""
+    changed = summary.git("diff", "--name-only", base)
+    untracked = summary.git("ls-files", "--others", "--exclude-standard")
+    if changed.returncode != 0 or untracked.returncode != 0:
+        return None
+    return sorted(set(changed.stdout.split("\n") + untracked.stdout.split("\n")) - {""})
+
+
+def run_tests(full: bool = False, base: str | None = None) -> list[str]:
+    if not full:
+        paths = changed_paths(base or summary.default_base())
+        if paths and all(path.startswith(DATA_PATHS) for path in paths):
+            print(f"tests: skipped, the change touches data only ({len(paths)} file(s) under "
+                  f"{', '.join(DATA_PATHS)}); `make check-pr FULL=1` runs them")
+            return []
     if subprocess.run([sys.executable, "-m", "pytest"], cwd=ROOT).returncode != 0:
         return ["tests: failed (output above)"]
     return []
@@ -330,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     if not rebuild_failures:  # after a failed rebuild clean/ is still the committed one: nothing to compare
         failures += step("compare", lambda: compare(SNAPSHOT if snapshot_taken else None))
     failures += step("validate", lambda: validation(args.full))
-    failures += step("tests", run_tests)
+    failures += step("tests", lambda: run_tests(args.full, args.base))
     text, problems = data_summary(args.base, snapshot_taken)
     failures += problems
     text += failure_section(failures)

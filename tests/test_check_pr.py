@@ -5,6 +5,7 @@ whatever failed."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import sys
 import yaml
 
 from scripts.check_pr import SHOWN_ROWS, row_differences
-from tests.conftest import ROOT, first_part, run_module
+from tests.conftest import ROOT, build, first_part, run_module
 
 IDENTITY = ["-c", "user.email=t@example.org", "-c", "user.name=t"]
 HEADER = "doc_id,seq,line,text\n"
@@ -211,3 +212,25 @@ def test_committed_rows_out_of_key_order_are_reported_not_misread(tmp_path):
                             paragraphs(tmp_path / "rebuilt.csv", rows))
     assert lines[-1] == ("clean/paragraphs/: committed row doc_id=a-001 seq=1 (line 3) is out of key order or "
                          "repeats a key; rows after it were not compared")
+
+
+def test_a_data_only_change_skips_the_tests_and_any_other_change_runs_them(repo):
+    committed_copy(repo)
+    # As in the real repository, build/ is not committed.
+    shutil.copy(ROOT / ".gitignore", repo / ".gitignore")
+    git(repo, "rm", "-rq", "--cached", "build")
+    # The stand-in suite fails: a run of it shows as a failure.
+    (repo / "tests" / "test_stand_in.py").write_text("def test_stand_in():\n    assert False\n", encoding="utf-8")
+    commit(repo, "build/ ignored, a failing suite")
+    with open(repo / "raw" / "unknown" / "f004_summary.txt", "ab") as handle:
+        handle.write("\n补充一段文字，说明工作情况。".encode("utf-8"))
+    assert build(repo).returncode == 0
+    commit(repo, "a page changed and rebuilt")
+    data_only = run_module(repo, "check_pr", "--base", "HEAD~1")
+    assert "tests: skipped, the change touches data only" in data_only.stdout
+    assert data_only.returncode == 0, data_only.stdout + data_only.stderr
+    assert run_module(repo, "check_pr", "--base", "HEAD~1", "--full").returncode == 1  # FULL=1 runs them
+    (repo / "profiles" / "generic.toml").write_text((repo / "profiles" / "generic.toml").read_text(encoding="utf-8")
+                                                   + "\n# a comment\n", encoding="utf-8")
+    code_too = run_module(repo, "check_pr", "--base", "HEAD~1")
+    assert "tests: skipped" not in code_too.stdout and "tests: failed" in code_too.stderr

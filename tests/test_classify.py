@@ -66,6 +66,12 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     "（院办　供稿）",
     "http://www.example.com/print.jsp?id=88153&type=art　　2/3",
     "※ 引述《nurse_amy (阿咪)》之銘言：",
+    "以下是衞生署署長林嘉宏醫生今日在基層醫療健康研討會的致辭：",
+    "2023年11月20日（星期一）",
+    "香港時間16時30分",
+    "一、XX镇卫生院2023年工作总结……………………………………1",
+    "2/7",
+    "基层医疗　卫生院　公文写作",
 ])
 def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
     assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove
@@ -75,6 +81,8 @@ def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_se
     "今年以来，我院认真落实上级部署，各项工作顺利推进。",
     "一、加强领导，明确责任",
     "会议指出，要坚持预防为主，转载和推广先进经验。",
+    "以下是今年工作的几点体会，与大家交流：",
+    "（2023年11月20日）",
 ])
 def test_sentences_are_not_scored_as_notices(line):
     assert classify.score_line(fold(line)).value < classify.classifier().suspect

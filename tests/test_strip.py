@@ -651,3 +651,11 @@ def test_a_line_recurring_in_the_articles_of_an_html_sites_pages_is_removed():
     for n, result in enumerate(results):
         assert bodies[n] in kept(result)
         assert ("classifier.site_repeat", f"青山健康文摘第{n}期") in removed(result)
+
+
+def test_a_numbered_line_is_never_the_page_title():
+    # Under a compilation's title, its first item's numbered heading (一、…总结) is an item, not the title.
+    result = strip_text("卫生院工作总结汇编（4篇）\n一、XX镇卫生院2023年工作总结\n"
+                        "2023年，在县卫健局和镇党委、政府的领导下，我院扎实做好基本医疗和公共卫生服务。\n")
+    assert result["meta"].get("title", "") != "一、XX镇卫生院2023年工作总结"
+    assert "一、XX镇卫生院2023年工作总结" in kept(result)

@@ -72,6 +72,8 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     "一、XX镇卫生院2023年工作总结……………………………………1",
     "2/7",
     "基层医疗　卫生院　公文写作",
+    "回复　解决",
+    "中级会员",
 ])
 def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
     assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove

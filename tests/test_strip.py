@@ -118,6 +118,7 @@ def test_generic_lines_go_anywhere(line, rule):
     ("全部建成中医馆，【此处隐藏1260字，加入后查看】县中医医院创建重点专科。", "【此处隐藏1260字，加入后查看】",
      "generic.hidden_chars"),
     ("住院分娩率100%；范文大全网完成传染病直报112例。", "范文大全网", "generic.site_name_spliced"),
+    ("规范管理率65.1%，4 ^, f. Y血糖控制率52.7%。", "4 ^, f. Y", "classifier.inline.forum_jammer"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -651,6 +652,11 @@ def test_a_line_recurring_in_the_articles_of_an_html_sites_pages_is_removed():
     for n, result in enumerate(results):
         assert bodies[n] in kept(result)
         assert ("classifier.site_repeat", f"青山健康文摘第{n}期") in removed(result)
+
+
+@pytest.mark.parametrize("text", ["开展HPV DNA检测，A+ B级医院达到3家。", "采用PDCA 循环，推进COVID-19 检测。"])
+def test_latin_words_in_a_sentence_are_not_a_forum_jammer(text):
+    assert kept(strip_text(f"同志们:\n{text}"))[1] == text
 
 
 def test_a_numbered_line_is_never_the_page_title():

@@ -74,6 +74,8 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     "基层医疗　卫生院　公文写作",
     "回复　解决",
     "中级会员",
+    "1.  公文写作教程．高等教育出版社．2019",
+    "搜索你感兴趣的内容…",
 ])
 def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
     assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove

@@ -111,6 +111,7 @@ def test_generic_lines_go_anywhere(line, rule):
 
 @pytest.mark.parametrize("text, span, rule", [
     ("加强卫生监督第 1 页 共 16 页执法力度。", "第 1 页 共 16 页", "generic.page_mark"),
+    ("加强卫生监督第 3 页 / 共 5 页执法力度。", "第 3 页 / 共 5 页", "generic.page_mark"),
     ("提高医疗质量(www.example.com)和服务水平。", "(www.example.com)", "generic.watermark_url"),
     ("做好防疫工作……此处隐藏2463个字……", "……此处隐藏2463个字……", "generic.hidden_chars"),
     ("落实各项措施下载后可任意编辑。", "下载后可任意编辑", "generic.edit_after_download"),

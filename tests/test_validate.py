@@ -237,3 +237,16 @@ def test_in_a_changed_part_only_the_changed_page_is_text_checked_again(repo):
     # A page with problems is never remembered as clean: the next run checks it again.
     cache = json.loads((repo / "build" / "validate-text-cache.json").read_text(encoding="utf-8"))
     assert len(cache[part.relative_to(repo).as_posix()]["clean_pages"]) == len(pages) - 1
+
+
+@pytest.mark.parametrize("rule, valid", [("classifier.inline.forum_jammer", True), ("generic.page_mark", True),
+                                         ("Classifier Chrome", False), ("classifier", False)])
+def test_removal_rule_ids_may_have_a_dotted_name_but_no_other_shape(repo, rule, valid):
+    part = last_part(repo, "removals")
+    with open(part, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = dict(rows[-1], seq=str(int(rows[-1]["seq"]) + 1), rule=rule, score="")
+    with open(part, "a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n").writerow(row)
+    result = run_module(repo, "validate")
+    assert (f"rule {rule!r} does not match" not in result.stderr) is valid, result.stderr

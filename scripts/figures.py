@@ -477,7 +477,10 @@ def render(tables: Tables) -> dict[str, bytes]:
 def write_report(descriptor: Path = package.DESCRIPTOR, output: Path = OUTPUT) -> tuple[dict[str, bytes], list[str]]:
     """Render the report of ``descriptor``'s tables into ``output``; figures no longer drawn are
     deleted. Returns the files and the names of those that changed."""
-    tables = load_tables(descriptor, descriptor.parent / "build" / "report-counts")
+    # The sums are kept for the repository's own package only: a release draws its copy's report in
+    # dist/, which must hold nothing else.
+    own = descriptor.resolve() == package.DESCRIPTOR.resolve()
+    tables = load_tables(descriptor, pipeline.BUILD / "report-counts" if own else None)
     files = render(tables)
     output.mkdir(parents=True, exist_ok=True)
     changed = [name for name, data in files.items() if write_if_changed(output / name, data)]

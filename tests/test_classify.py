@@ -76,6 +76,14 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     "中级会员",
     "1.  公文写作教程．高等教育出版社．2019",
     "搜索你感兴趣的内容…",
+    "Lv.6　　吧务",
+    "回复(1)",
+    "医保电子凭证 >",
+    "卫健系统年终总结模板｜附写作思路　　赞 4410",
+    "瓴山小护士：马了，明天就要交　12-20 21:40　回复",
+    "DOI：10.99999/j.jcwsgl.2023.06.012",
+    "──────────── 分页符 ────────────",
+    "广告",
 ])
 def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
     assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove

@@ -88,24 +88,38 @@ def _stat_key(stat: os.stat_result) -> list:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns]
 
 
-def cached_file_digest(path: Path) -> str:
-    """sha256 of a file, from the digest cache when its stat is unchanged (save_digest_cache keeps it)."""
-    global _digests, _digests_changed
+def _digest_cache() -> dict:
+    global _digests
     if _digests is None:
         try:
             _digests = json.loads(DIGEST_CACHE.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            _digests = {}
+            _digests = {}  # a damaged cache is only a slower run
+    return _digests
+
+
+def cached_file_digest(path: Path) -> str:
+    """sha256 of a file, from the digest cache when its stat is unchanged (save_digest_cache keeps it)."""
+    global _digests_changed
+    cache = _digest_cache()
     key = os.path.abspath(path)
     stat = os.stat(path)
-    entry = _digests.get(key)
+    entry = cache.get(key)
     if entry is not None and entry[:4] == _stat_key(stat) and entry[4] - stat.st_mtime_ns > RACY_NS:
         return entry[5]
     checked = time.time_ns()
     digest = file_digest(path)
-    _digests[key] = [*_stat_key(stat), checked, digest]
+    cache[key] = [*_stat_key(stat), checked, digest]
     _digests_changed = True
     return digest
+
+
+def remember_digest(path: Path, digest: str) -> None:
+    """Record the sha256 of a file this process wrote (hashed as it was written), so a later run
+    need not read it again. Trusted like any entry: only once its stat is RACY_NS older than now."""
+    global _digests_changed
+    _digest_cache()[os.path.abspath(path)] = [*_stat_key(os.stat(path)), time.time_ns(), digest]
+    _digests_changed = True
 
 
 def save_digest_cache() -> None:
@@ -733,6 +747,9 @@ def _run_stage(name, transform, segments, fingerprint, jobs, force, total, known
                     "segments": entries}
         with atomic_write(folder / MANIFEST) as handle:
             json.dump(manifest, handle, sort_keys=True, indent=0)
+        outputs = {entry["file"]: entry["output"] for entry in entries}
+        for path in written:  # hashed while written: the next run trusts their stat, not reads them
+            remember_digest(path, outputs[path.name])
         written.clear()
     finally:
         bar.close()

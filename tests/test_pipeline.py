@@ -336,3 +336,16 @@ def test_one_changed_page_rewrites_one_segment_and_reads_no_other(tmp_path, monk
         assert (after[name].st_ino, after[name].st_mtime_ns) == (files[name].st_ino, files[name].st_mtime_ns)
     assert [line.load()["text"] for line in pipeline.read_stage("step")][17] == "page 17 changed"
     assert sorted(p.name for p in (tmp_path / "step").iterdir()) == sorted([*after, "manifest.json"])
+
+
+def test_a_digest_remembered_at_write_time_is_trusted_only_once_its_stat_is_old(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "_digests", {})
+    monkeypatch.setattr(pipeline, "_digests_changed", False)
+    path = tmp_path / "segment.jsonl"
+    path.write_bytes(b"written\n")
+    pipeline.remember_digest(path, "0" * 64)  # not the real hash: shows whether the entry is used
+    assert pipeline.cached_file_digest(path) == pipeline.file_digest(path)  # just written: racy, read
+    old = time.time_ns() - 10 * pipeline.RACY_NS
+    os.utime(path, ns=(old, old))
+    pipeline.remember_digest(path, "0" * 64)
+    assert pipeline.cached_file_digest(path) == "0" * 64  # old enough: the stat is trusted

@@ -108,12 +108,13 @@ class PatternSet:
             rule_set.Compile()
             self.sets.append(rule_set)
 
-    def Match(self, text: str) -> list[int]:  # noqa: N802 (the name RE2's sets use)
+    def Match(self, text: str | bytes) -> list[int]:  # noqa: N802 (the name RE2's sets use)
+        data = text.encode("utf-8") if isinstance(text, str) else text  # once, not once per set
         if self.count == 1:
-            return sorted(self.sets[0].Match(text) or ())
+            return sorted(self.sets[0].Match(data) or ())
         found = []
         for start, rule_set in enumerate(self.sets):
-            found += [start + local * self.count for local in rule_set.Match(text) or ()]
+            found += [start + local * self.count for local in rule_set.Match(data) or ()]
         return sorted(found)
 
 

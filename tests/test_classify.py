@@ -84,6 +84,9 @@ def test_a_signoff_date_is_recognised_and_a_date_inside_a_sentence_is_not():
     "DOI：10.99999/j.jcwsgl.2023.06.012",
     "──────────── 分页符 ────────────",
     "广告",
+    "關鍵詞：基本公共衛生服務；網格化管理；家庭醫生；質量控制",
+    "23-12-29 17:46　来自 iPhone客户端　　已编辑",
+    "#疾控中心  #工作计划  #公共卫生  #体制内",
 ])
 def test_notices_captions_widgets_and_mastheads_score_as_chrome_despite_their_sentence_marks(line):
     assert classify.score_line(fold(line)).value + classify.classifier().features["edge"] >= classify.classifier().remove

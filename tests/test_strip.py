@@ -120,11 +120,19 @@ def test_generic_lines_go_anywhere(line, rule):
      "generic.hidden_chars"),
     ("住院分娩率100%；范文大全网完成传染病直报112例。", "范文大全网", "generic.site_name_spliced"),
     ("规范管理率65.1%，4 ^, f. Y血糖控制率52.7%。", "4 ^, f. Y", "classifier.inline.forum_jammer"),
+    ("义诊活动受到群众欢迎。（记者 陈晓 摄）", "（记者 陈晓 摄）", "classifier.inline.credit_spliced"),
+    ("— 2 —在肯定成绩的同时，也要看到不足。", "— 2 —", "classifier.inline.page_number_leading"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
     assert (rule, span) in [(r, t.strip()) for r, t in removed(result)]
     assert kept(result)[1] == text.replace(span, "")
+
+
+def test_an_expander_glued_to_the_cut_text_flags_the_document_truncated():
+    result = strip_text("同志们:\n今天开会。\n三是家庭医生签约服务提质扩面。全县组建家庭医生团队62个，重点人群签约率达到75.3%，为…展开全文c")
+    assert ("generic.expander_glued", "展开全文c") in removed(result)
+    assert result["segments"][0]["truncated"] is True
 
 
 def test_hidden_chars_marks_truncation_with_count():

@@ -135,6 +135,12 @@ def test_an_expander_glued_to_the_cut_text_flags_the_document_truncated():
     assert result["segments"][0]["truncated"] is True
 
 
+def test_a_short_cut_sentence_glued_to_its_expander_keeps_its_text():
+    result = strip_text("同志们:\n今天开会。\n全县组建家庭医生团队62个，为…展开全文")
+    assert kept(result)[-1] == "全县组建家庭医生团队62个，为…"
+    assert result["segments"][0]["truncated"] is True
+
+
 def test_hidden_chars_marks_truncation_with_count():
     result = strip_text("同志们:\n做好防疫工作……此处隐藏2463个字……")
     assert (result["segments"][0]["truncated"], result["segments"][0]["missing_chars"]) == (True, 2463)

@@ -168,12 +168,7 @@ class CleanParagraphs:
     def __init__(self, flagged_documents: frozenset = frozenset(), sites: dict | None = None,
                  jobs: int | None = None, cache_path: Path | None = None, fingerprint: str = "", root: Path | None = None):
         self.cache_path, self.fingerprint, self.root = cache_path, fingerprint, root
-        self.cache: dict[str, dict] = {}
-        if cache_path is not None and cache_path.exists():
-            try:
-                self.cache = json.loads(cache_path.read_text(encoding="utf-8"))
-            except ValueError:
-                self.cache = {}  # a damaged cache is only a slower run
+        self.cache: dict[str, dict] = pipeline.read_cache(cache_path) if cache_path is not None else {}
         self.verdicts: dict[str, dict] = {}  # this run's, by file
         self.skip = False
         self.documents: list[str] = []  # the doc_ids of the file being checked
@@ -192,6 +187,7 @@ class CleanParagraphs:
                             for digest in entry.get("clean_pages", [])}
         self.waiting: dict[str, list] = {}  # page digest -> [its file, pieces not yet checked, clean so far]
         self.pages_checked = self.pages_reused = 0  # runs of a page's rows (a page cut by a batch is two)
+        self.restored: list[str] = []  # the cached problems of the file can_restore last accepted
 
     def start_file(self, path: Path, documents: list[str] | None = None) -> list[str]:
         """Decides whether ``path`` needs checking; returns its cached problems when it does not.

@@ -242,11 +242,9 @@ PAIRS = pipeline.BUILD / "duplicates-pairs.json"
 
 
 def load_verdicts() -> Verdicts:
-    try:
-        saved = json.loads(PAIRS.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return Verdicts()
-    return Verdicts(saved["pairs"]) if isinstance(saved, dict) and saved.get("fingerprint") == fingerprint() else Verdicts()
+    saved = pipeline.read_cache(PAIRS)
+    pairs = saved.get("pairs") if saved.get("fingerprint") == fingerprint() else None
+    return Verdicts(pairs) if isinstance(pairs, dict) else Verdicts()
 
 
 def save_verdicts(verdicts: Verdicts) -> None:

@@ -111,7 +111,6 @@ def removal_counts(paths: list[Path], cache: Path | None = None) -> pd.DataFrame
             sums = part.groupby(["source_id", "rule"], sort=False).agg(
                 chars=("chars", "sum"), spans=("chars", "size")).reset_index()
             if kept is not None:
-                kept.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_write(kept) as handle:
                     sums.to_csv(handle, index=False, lineterminator="\n")
         if kept is not None:

@@ -113,7 +113,7 @@ class MultipartWriter:
                  remember: bool = True):
         self.tables, self.clean, self.fingerprint, self.render = tables, clean, fingerprint, render
         self.segments_path = segments
-        self.previous = _load_segments(segments) if remember else {}
+        self.previous = pipeline.read_cache(segments) if remember else {}  # torn or missing: rendered again
         self.segments: dict[str, dict] = {}
         self.files: dict[str, list[PartFile]] = {name: [] for name in tables}
         self.pending: list[tuple[str, object]] = []
@@ -201,13 +201,3 @@ class MultipartWriter:
         only means segments are rendered again)."""
         with pipeline.atomic_write(self.segments_path) as handle:
             json.dump(self.segments, handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _load_segments(path: Path) -> dict[str, dict]:
-    try:
-        segments = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except ValueError:
-        return {}  # a torn cache file is rendered over, never trusted
-    return segments if isinstance(segments, dict) else {}

@@ -88,13 +88,20 @@ def _stat_key(stat: os.stat_result) -> list:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns]
 
 
+def read_cache(path: Path) -> dict:
+    """A cache file of build/ (JSON): its dict, or {} when it is missing, torn or not a dict. A
+    cache only saves work: a damaged one is a slower run, never an error."""
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
 def _digest_cache() -> dict:
     global _digests
     if _digests is None:
-        try:
-            _digests = json.loads(DIGEST_CACHE.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            _digests = {}  # a damaged cache is only a slower run
+        _digests = read_cache(DIGEST_CACHE)
     return _digests
 
 
@@ -582,13 +589,9 @@ def stage_dir(name: str) -> Path:
 
 def read_manifest(name: str, build: Path | None = None) -> dict | None:
     """A stage's manifest (under ``build``, default BUILD), or None when there is none to trust."""
-    try:
-        manifest = json.loads(((build or BUILD) / name / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except ValueError:
-        return None  # torn by hand or by a disk error: the stage is computed again
-    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("segments"), list) else None
+    # Missing, or torn by hand or by a disk error: the stage is computed again.
+    manifest = read_cache((build or BUILD) / name / MANIFEST)
+    return manifest if isinstance(manifest.get("segments"), list) else None
 
 
 def stage_segments(name: str) -> list[Segment]:
@@ -753,8 +756,9 @@ def _run_stage(name, transform, segments, fingerprint, jobs, force, total, known
         written.clear()
     finally:
         bar.close()
+        previous_files = {e["file"] for e in old_manifest["segments"]} if old_manifest else set()
         for path in written:  # a failed run leaves the previous output as it was
-            if old_manifest is None or path.name not in {e["file"] for e in old_manifest["segments"]}:
+            if path.name not in previous_files:
                 remove_quietly(path)
     listed = {entry["file"] for entry in entries} | {MANIFEST}
     for path in folder.iterdir():

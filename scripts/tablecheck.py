@@ -239,15 +239,20 @@ class TableChecker:
                                 f"{entry['first_key']} {state} (tables are kept sorted by their key)")
         self._previous_key = tuple(entry["last"]) if entry["last"] is not None else previous
 
-    def _parent_keys(self, name: str) -> pa.ChunkedArray | None:
+    def _foreign_keys(self) -> Iterator[tuple[list[str], str, list[str], TableReport | None]]:
+        """(fields, parent resource, parent fields, the parent's report if it was read) of each of
+        the schema's foreign keys, single fields given as lists."""
         for foreign in self.schema.get("foreignKeys", []):
-            fields = foreign["fields"]
-            if (fields if isinstance(fields, str) else fields[0]) == name:
-                reference = foreign["reference"]
-                parent_fields = reference["fields"]
-                parent = self.parents.get(reference["resource"])
-                key = parent_fields if isinstance(parent_fields, str) else parent_fields[0]
-                return parent.keys.get(key) if parent is not None else None
+            fields, reference = foreign["fields"], foreign["reference"]
+            parent_fields = reference["fields"]
+            yield ([fields] if isinstance(fields, str) else fields, reference["resource"],
+                   [parent_fields] if isinstance(parent_fields, str) else parent_fields,
+                   self.parents.get(reference["resource"]))
+
+    def _parent_keys(self, name: str) -> pa.ChunkedArray | None:
+        for fields, _, parent_fields, parent in self._foreign_keys():
+            if fields[0] == name:
+                return parent.keys.get(parent_fields[0]) if parent is not None else None
         return None
 
     def _read_file(self, path: Path) -> None:
@@ -432,15 +437,9 @@ class TableChecker:
             self._file["last"] = list(self._previous_key)
 
     def _check_foreign_keys(self, batch: Batch) -> None:
-        for foreign in self.schema.get("foreignKeys", []):
-            fields = foreign["fields"]
-            fields = [fields] if isinstance(fields, str) else fields
-            reference = foreign["reference"]
-            parent_fields = reference["fields"]
-            parent_fields = [parent_fields] if isinstance(parent_fields, str) else parent_fields
-            parent = self.parents.get(reference["resource"])
+        for fields, resource, parent_fields, parent in self._foreign_keys():
             if len(fields) != 1 or parent is None or parent_fields[0] not in parent.keys:
-                self._add("foreign key", f"{self.name}: foreign key {fields} -> {reference['resource']}"
+                self._add("foreign key", f"{self.name}: foreign key {fields} -> {resource}"
                                 f"{parent_fields} cannot be checked (parent not read, or a composite key)")
                 continue
             column = batch.columns[fields[0]]
@@ -453,7 +452,7 @@ class TableChecker:
                 values = column.to_pylist()
                 self._complain(batch, f"{fields[0]} foreign key", bad,
                                lambda i: f"{fields[0]} {values[i]!r} is not a {parent_fields[0]} of "
-                                         f"{reference['resource']}")
+                                         f"{resource}")
 
 
 def _is_date(text: str) -> bool:

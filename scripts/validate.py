@@ -92,7 +92,7 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
             flagged_documents=checks.flagged_documents(clean / "documents.csv"), sites=sites,
             cache_path=TEXT_CACHE if use_cache else None, fingerprint=checks_fingerprint, root=root))
     reports, summary, tasks = {}, [], []
-    cached = _load_schema_cache() if use_cache else None
+    cached = pipeline.read_cache(SCHEMA_CACHE) if use_cache else None
     checked: dict[str, dict] = {}
     for name in expected:
         resource = resources.get(name)
@@ -140,14 +140,6 @@ def check_package(descriptor=DESCRIPTOR, expected=tuple(RESOURCES), text_checks:
         tasks.append({"name": "documents", "stats": {}, "errors": [{"message": p} for p in counted]})
     return problems, summary, {"valid": not problems, "tasks": tasks,
                                "errors": [{"message": error.message} for error in metadata.errors]}
-
-
-def _load_schema_cache() -> dict:
-    try:
-        cache = json.loads(SCHEMA_CACHE.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}  # none yet, or torn: files are read again
-    return cache if isinstance(cache, dict) else {}
 
 
 def _hash_problems(name: str, resource: dict, paths: list[Path], root: Path) -> list[str]:

@@ -250,3 +250,36 @@ def test_removal_rule_ids_may_have_a_dotted_name_but_no_other_shape(repo, rule, 
         csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n").writerow(row)
     result = run_module(repo, "validate")
     assert (f"rule {rule!r} does not match" not in result.stderr) is valid, result.stderr
+
+
+def test_an_appended_rule_drops_only_a_leading_run_that_may_be_empty():
+    from scripts.checks import unanchored_tail
+    assert unanchored_tail(r"^.{0,120}?(?:以下是).{0,80}小编$") == r"(?:以下是).{0,80}小编$"
+    assert unanchored_tail(r"^[^…]{0,40}(?:开通会员)") == r"(?:开通会员)"
+    # A run that must hold characters, or one that is the whole alternative, is the rule's meaning.
+    assert unanchored_tail(r"^.{2,60}篇$") == r".{2,60}篇$"
+    assert unanchored_tail(r"^.{0,5}|来源") == r".{0,5}|来源"
+    assert unanchored_tail(r"^\.{0,3}来源") == r"\.{0,3}来源"
+
+
+def test_an_appended_rule_finds_what_the_whole_rule_finds_at_a_text_end():
+    """Every profile's end-of-text check, with and without its leading run, on each boilerplate
+    line of the development set appended to a sentence: the same texts are found."""
+    import re2
+    from benchmarks.devset import pages
+    from scripts.checks import unanchored_tail
+    from scripts.pipeline import ROOT
+    from scripts.profiles import fold
+    from scripts.strip import load_profiles
+    lines = sorted({fold(line) for page in pages(ROOT / "tests/fixtures/devset/dev") for line in page.boilerplate})
+    texts = [f"全年完成家庭医生签约12.3万人。{line}" for line in lines]
+    shortened = 0
+    for profile in load_profiles().values():
+        for rule in profile.rules:
+            if rule.where not in ("line", "header", "footer") or rule.boundary or rule.pattern is None:
+                continue
+            plain = re2.compile(f"(?:{rule.source.removeprefix('^')})$")
+            tail = re2.compile(f"(?:{unanchored_tail(rule.source)})$")
+            shortened += plain.pattern != tail.pattern
+            assert [bool(plain.search(t)) for t in texts] == [bool(tail.search(t)) for t in texts], rule.id
+    assert shortened >= 1 and len(texts) > 100

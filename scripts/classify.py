@@ -25,6 +25,7 @@ RULE_ID = "classifier.chrome"
 LIST_RULE_ID = "classifier.link_list"
 REPEAT_RULE_ID = "classifier.site_repeat"
 TITLE_RULE_ID = "classifier.title"
+RUNNING_RULE_ID = "classifier.running_head"  # a paged document's head or foot, repeated on the page
 REPLY_RULE_ID = "classifier.thread_reply"  # a reply after a thread's first post or a page's best answer
 SENTENCE_MARKS = "，。；！？,;!?"
 # An address's ? and ; (print.jsp?id=86) are not a sentence's.

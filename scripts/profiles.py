@@ -357,7 +357,11 @@ def make_shadow(line: str, folded: str | None = None) -> Shadow:
 COLLECTION_SUFFIX = re.compile(r"(?:\s*[(【]\s*(?:精选|热门|推荐|通用|优秀)?\s*\d{1,3}\s*篇\s*[)】]|\s*共\s*\d{1,3}\s*篇|范文(?:大全)?)$")
 
 
+# A document site's file name: the title with its extension (…工作报告.docx).
+FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?)$", re.IGNORECASE)
+
+
 def title_key(text: str) -> str:
     """What two titles must share to be the same title: no pinyin, no spaces, no collection suffix."""
-    shadow = make_shadow(text.strip()).text
+    shadow = FILE_EXTENSION.sub("", make_shadow(text.strip()).text)
     return re.sub(r"\s+", "", COLLECTION_SUFFIX.sub("", shadow))

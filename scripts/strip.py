@@ -39,7 +39,7 @@ from scripts import classify, extract, labels, pipeline
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
-                              fold, fold_lines, load_profiles, make_shadow, pattern_set, title_key)
+                              FILE_EXTENSION, fold, fold_lines, load_profiles, make_shadow, pattern_set, title_key)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
@@ -175,6 +175,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     model = classify.classifier()
     stripped = [shadow.text.strip() for shadow in page.shadows]
     _blocks(page, rules, stripped)  # a profile's blocks know their site better than any guess
+    _running_heads(page, stripped)
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
     # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.
@@ -184,6 +185,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # Label shapes no rule knows (▍篇三, [第1篇], …总结 篇一): only on lines no whole-line rule took.
     shaped_labels = {index: label for index in live if not matches[index]
                      for label in [labels.find(stripped[index])] if label is not None}
+    shaped_labels.update(_contents_headings(live, stripped, matches, scores, shaped_labels))
 
     def labelled(index: int) -> bool:
         return (any(rule.boundary for rule, _ in matches[index]) or index in shaped_labels
@@ -260,6 +262,52 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
                      and _rest(page, s["line"] - 1).strip()]
     return page
+
+
+# A running head or foot of a paged document: two parts set apart by a wide gap (泺南县人民医院　　…　　内部资料).
+RUNNING_HEAD = re.compile(r"^\S.*?\S\s{4,}\S")
+RUNNING_HEAD_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}")
+
+
+def _running_heads(page: PageStrip, stripped: list[str]) -> None:
+    """A line set out as a running head (parts apart by a wide gap, no sentence), repeated on the page:
+    a paged document's head or foot, repeated at every page break. A signature (a name, a wide gap,
+    a date) is the text's however often a compilation repeats it."""
+    seen: dict[str, list[int]] = {}
+    for index in page.live():
+        text = stripped[index]
+        if RUNNING_HEAD.match(text) and not classify.sentence_marks(text) and not RUNNING_HEAD_DATE.search(text):
+            seen.setdefault(" ".join(text.split()), []).append(index)
+    for indexes in seen.values():
+        if len(indexes) >= 2:
+            for index in indexes:
+                page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {len(indexes)} lines of the page>")
+
+
+# A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).
+CONTENTS_ENTRY = re.compile(r"^(?P<heading>.+?)\s*(?:…{2,}|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
+CONTENTS_RULE_ID = labels.RULE_PREFIX + "contents_heading"
+
+
+def _contents_headings(live: list[int], stripped: list[str], matches: dict, scores: dict,
+                       shaped: dict) -> dict[int, labels.Label]:
+    """A compilation's table of contents names its documents (…院长述职报告……1); where those names
+    recur below it as lines of their own, each starts a document titled by it. Entries that name
+    sections (一、…, 存在的问题) split nothing: only names of documents count, and at least two."""
+    entries = {}
+    for index in live:
+        if "toc_line" in scores[index].shapes:
+            entry = CONTENTS_ENTRY.match(stripped[index])
+            if entry and classify.names_a_document(entry.group("heading")) \
+                    and "numbered_heading" not in classify.shapes_of(entry.group("heading")):
+                entries["".join(entry.group("heading").split())] = index
+    if len(entries) < 2:
+        return {}
+    last_entry = max(entries.values())
+    found = {index: labels.Label(CONTENTS_RULE_ID, len(stripped[index]), stripped[index], False)
+             for index in live if index > last_entry and not matches[index] and index not in shaped
+             and "".join(stripped[index].split()) in entries}
+    return found if len(found) >= 2 else {}
 
 
 def _mark_label(page: PageStrip, index: int, label: labels.Label) -> None:
@@ -367,9 +415,6 @@ def _field_like(shadow: str, score) -> bool:
             and not any(mark in shadow for mark in "。;；!！?？")
             and shadow.count(",") + shadow.count("，") == 0
             and not classify.is_body_like(shadow, score))
-
-
-FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|pptx?)$", re.IGNORECASE)
 
 
 TITLE_MIN_CHARS = 5  # shorter header lines are category names (职场, 工作总结), not titles

@@ -680,3 +680,58 @@ def test_a_numbered_line_is_never_the_page_title():
                         "2023年，在县卫健局和镇党委、政府的领导下，我院扎实做好基本医疗和公共卫生服务。\n")
     assert result["meta"].get("title", "") != "一、XX镇卫生院2023年工作总结"
     assert "一、XX镇卫生院2023年工作总结" in kept(result)
+
+
+CONTENTS_PAGE = """卫生健康系统述职报告汇编.docx
+目　　录
+县人民医院院长述职报告……………………1
+县中医医院院长述职报告……………………3
+──────── 分页符 ────────
+县人民医院院长述职报告
+2023年，我在县卫生健康局党委的领导下，主持县人民医院全面工作，现将履职情况报告如下。
+一、主要工作
+全年门急诊人次增长百分之八，出院患者增长百分之六，各项指标完成良好。
+县中医医院院长述职报告
+2023年，我认真履行院长职责，突出中医特色，推进医院高质量发展，现报告如下。
+一、突出中医特色
+骨伤科、针灸科门诊量均有增长，群众满意度进一步提高。"""
+
+
+def test_a_contents_that_names_documents_splits_the_page_where_the_names_recur():
+    result = strip_text(CONTENTS_PAGE)
+    assert [s["label_base"] for s in result["segments"]] == ["县人民医院院长述职报告", "县中医医院院长述职报告"]
+    assert [s["lines"][0][1][:5] for s in result["segments"]] == ["2023年", "2023年"]
+    assert ("generic.contents_heading", "目　　录") in removed(result)
+
+
+def test_a_contents_of_sections_splits_nothing():
+    page = CONTENTS_PAGE.replace("县人民医院院长述职报告", "一、主要工作").replace("县中医医院院长述职报告", "一、突出中医特色")
+    result = strip_text(page)
+    assert len(result["segments"]) == 1
+    assert "一、主要工作" in kept(result) and "一、突出中医特色" in kept(result)
+
+
+def test_a_running_head_repeated_at_page_breaks_goes_and_a_repeated_signature_stays():
+    head = "泺南县人民医院　　　　　　　　　　内部资料"
+    signature = "泺南县人民医院　　　　　　　　2024年1月5日"
+    page = (f"{head}\n2024年工作计划\n全年门急诊人次达到七十二万人次，出院患者四万三千人次。\n{signature}\n— 1 —\n{head}\n"
+            f"二、重点工作\n实施重点学科提升计划，重点支持心血管内科、神经内科发展。\n{signature}\n"
+            "附：重点专科建设任务分解表已另文印发，请各科室对照落实。")
+    result = strip_text(page)
+    assert [rule for rule, text in removed(result) if text == head] == ["classifier.running_head"] * 2
+    assert kept(result).count(signature) == 2
+
+
+def test_a_papers_front_matter_goes_however_many_sentences_its_abstract_holds():
+    page = ("以网格化管理推动基本公共卫生服务提质增效的实践\n"
+            "摘要：总结了某区以网格化管理推进基本公共卫生服务的做法，即划分服务网格、组建网格团队、实施网格考核，"
+            "实践表明网格化管理提高了重点人群管理率。\n分类号：R197.1\n"
+            "基本公共卫生服务是政府向全体居民免费提供的公共产品，近年来，某区针对基本公共卫生服务中存在的问题开展了探索。")
+    result = strip_text(page)
+    assert kept(result)[0].startswith("基本公共卫生服务是政府")
+    assert {rule for rule, text in removed(result) if text.startswith(("摘要", "分类号"))} == {"classifier.chrome"}
+
+
+def test_a_title_given_as_a_file_name_is_the_same_title_without_its_extension():
+    from scripts.profiles import title_key
+    assert title_key("卫生健康系统述职报告汇编.docx") == title_key("卫生健康系统 述职报告汇编")

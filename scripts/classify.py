@@ -17,6 +17,7 @@ from pathlib import Path
 
 import re2
 
+from scripts import chinese
 from scripts.pipeline import ROOT
 from scripts.profiles import Rule, compile_pattern, pattern_set
 
@@ -287,10 +288,12 @@ def is_headline_item(shadow: str, score: Score) -> bool:
 
 
 def looks_like_text(shadow: str) -> bool:
-    """Sentences, by shape alone (no cue counts): what strip's guard must not remove unnoticed."""
+    """Chinese sentences, by shape alone (no cue counts): what strip's guard must not remove
+    unnoticed. A line without a Chinese character (a translation beside a paragraph) is not the
+    corpus's text, however many sentences it holds."""
     text = shadow.strip()
     marks = sentence_marks(text)
-    return visible_length(text) >= 40 and marks >= 2
+    return visible_length(text) >= 40 and marks >= 2 and chinese.HANZI_RE.search(text) is not None
 
 
 # Digits and dates folded: "发布时间:2024-01-05 查看人数:1523" is the same line on every page.

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from scripts import classify, extract, labels, pipeline
+from scripts import chinese, classify, extract, labels, pipeline
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
@@ -185,7 +185,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # Label shapes no rule knows (▍篇三, [第1篇], …总结 篇一): only on lines no whole-line rule took.
     shaped_labels = {index: label for index in live if not matches[index]
                      for label in [labels.find(stripped[index])] if label is not None}
-    shaped_labels.update(_contents_headings(live, stripped, matches, scores, shaped_labels))
+    contents_headings, contents_entries = _contents(live, stripped, matches, shaped_labels)
+    shaped_labels.update(contents_headings)
 
     def labelled(index: int) -> bool:
         return (any(rule.boundary for rule, _ in matches[index]) or index in shaped_labels
@@ -227,6 +228,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             continue
         if index in shaped_labels:
             _mark_label(page, index, shaped_labels[index])
+            continue
+        if index in contents_entries:
+            page.removed[index] = Removal(CONTENTS_ENTRY_RULE_ID)
             continue
         if index in list_items:
             page.removed[index] = Removal(classify.LIST_RULE_ID, None, "<headline after a list opener>")
@@ -287,27 +291,28 @@ def _running_heads(page: PageStrip, stripped: list[str]) -> None:
 # A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).
 CONTENTS_ENTRY = re.compile(r"^(?P<heading>.+?)\s*(?:…{2,}|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
 CONTENTS_RULE_ID = labels.RULE_PREFIX + "contents_heading"
+CONTENTS_ENTRY_RULE_ID = labels.RULE_PREFIX + "contents_entry"
 
 
-def _contents_headings(live: list[int], stripped: list[str], matches: dict, scores: dict,
-                       shaped: dict) -> dict[int, labels.Label]:
-    """A compilation's table of contents names its documents (…院长述职报告……1); where those names
-    recur below it as lines of their own, each starts a document titled by it. Entries that name
-    sections (一、…, 存在的问题) split nothing: only names of documents count, and at least two."""
-    entries = {}
+def _contents(live: list[int], stripped: list[str], matches: dict, shaped: dict) -> tuple[dict, set]:
+    """A compilation's table of contents names its documents (…院长述职报告……1, 1. 在…会上的讲话);
+    where those names recur below it as lines of their own, each starts a document titled by it.
+    Returns the headings (as labels) and the entries. Entries that name sections (一、…, 存在的问题)
+    split nothing: only names of documents count, at least two, every entry above every heading."""
+    named: dict[str, list[int]] = {}
     for index in live:
-        if "toc_line" in scores[index].shapes:
-            entry = CONTENTS_ENTRY.match(stripped[index])
-            if entry and classify.names_a_document(entry.group("heading")) \
-                    and "numbered_heading" not in classify.shapes_of(entry.group("heading")):
-                entries["".join(entry.group("heading").split())] = index
-    if len(entries) < 2:
-        return {}
-    last_entry = max(entries.values())
-    found = {index: labels.Label(CONTENTS_RULE_ID, len(stripped[index]), stripped[index], False)
-             for index in live if index > last_entry and not matches[index] and index not in shaped
-             and "".join(stripped[index].split()) in entries}
-    return found if len(found) >= 2 else {}
+        if matches[index] or index in shaped:
+            continue
+        entry = CONTENTS_ENTRY.match(stripped[index])
+        heading = entry.group("heading") if entry else stripped[index]
+        if classify.visible_length(heading) <= TITLE_MAX_CHARS and classify.names_a_document(heading):
+            named.setdefault("".join(heading.split()), []).append(index)
+    pairs = [indexes for indexes in named.values() if len(indexes) >= 2]
+    if len(pairs) < 2 or max(indexes[-2] for indexes in pairs) > min(indexes[-1] for indexes in pairs):
+        return {}, set()
+    headings = {indexes[-1]: labels.Label(CONTENTS_RULE_ID, len(stripped[indexes[-1]]), stripped[indexes[-1]], False)
+                for indexes in pairs}
+    return headings, {index for indexes in pairs for index in indexes[:-1]}
 
 
 def _mark_label(page: PageStrip, index: int, label: labels.Label) -> None:
@@ -804,7 +809,9 @@ def _guard(text: str, removals: list[dict], profile: Profile | None, generic: Pr
         return value if value is not None else getattr(generic, name)
 
     # Navigation, stamps and notices may be most of a short excerpt; what must not go unnoticed is
-    # text: removed lines shaped like sentences count against the share.
+    # text: removed lines shaped like sentences count against the share. The corpus's text is
+    # Chinese: a line without a Chinese character (a translation beside each paragraph of a
+    # bilingual page, a long URL) is never the text the guard protects.
     total = _visible(text)
     removed = sum(_visible(r["text"]) for r in removals if classify.looks_like_text(fold(r["text"])))
     share_limit = limit("max_removed_share")
@@ -817,7 +824,7 @@ def _guard(text: str, removals: list[dict], profile: Profile | None, generic: Pr
         )
     line_limit = limit("max_removed_line_chars")
     for removal in removals:
-        if removal["column"] == 1 and _visible(removal["text"]) > line_limit:
+        if removal["column"] == 1 and _visible(removal["text"]) > line_limit and chinese.HANZI_RE.search(removal["text"]):
             problems.append(
                 f"rule {removal['rule']} would remove line {removal['line']}, {_visible(removal['text'])} "
                 f"characters long (limit {line_limit}): {removal['text'][:40]}…"

@@ -735,3 +735,63 @@ def test_a_papers_front_matter_goes_however_many_sentences_its_abstract_holds():
 def test_a_title_given_as_a_file_name_is_the_same_title_without_its_extension():
     from scripts.profiles import title_key
     assert title_key("卫生健康系统述职报告汇编.docx") == title_key("卫生健康系统 述职报告汇编")
+
+
+def test_a_translation_beside_each_paragraph_goes_and_english_inside_chinese_stays():
+    english = ("The city carried out the Patriotic Health Campaign in depth and added four national hygienic towns, "
+               "and the health literacy level of residents reached 29.6 percent, up 2.1 percentage points from the "
+               "previous year, while average life expectancy reached 79.2 years across all of the counties.")
+    assert len(english) > 200  # longer than the guard lets a rule remove: the guard protects Chinese text
+    page = (f"同志们：\n深入开展爱国卫生运动，新增国家卫生乡镇4个，居民健康素养水平达到29.6%。\n{english}\n"
+            "全市推广HPV DNA检测和PDCA循环管理，宫颈癌筛查覆盖率进一步提高。")
+    result = strip_text(page)
+    assert english not in kept(result)
+    assert "全市推广HPV DNA检测和PDCA循环管理，宫颈癌筛查覆盖率进一步提高。" in kept(result)
+
+
+def test_a_chat_export_loses_its_headers_and_stickers_and_a_form_its_choices():
+    page = ("周科长　　09:12\n同志们：\n今年要重点抓好家庭医生签约服务，确保重点人群签约率达到百分之七十五以上。\n"
+            "[图片]\n李医生（檀口卫生院）　　09:14\n○ A. 70%　　○ B. 75%　　○ C. 80%\n"
+            "各单位要对照目标任务，细化工作措施，确保各项工作落到实处。")
+    result = strip_text(page)
+    assert kept(result) == ["同志们：", "今年要重点抓好家庭医生签约服务，确保重点人群签约率达到百分之七十五以上。",
+                            "各单位要对照目标任务，细化工作措施，确保各项工作落到实处。"]
+
+
+def test_a_similarity_checkers_marker_goes_from_inside_the_sentence():
+    result = strip_text("同志们：\n全年完成家庭医生签约〔此处有 118 字相似〕12.3万人，签约率达到百分之七十。")
+    assert "全年完成家庭医生签约12.3万人，签约率达到百分之七十。" in kept(result)
+    assert [rule for rule, text in removed(result) if "相似" in text] == ["classifier.inline.similarity_marker"]
+
+
+def test_a_cut_that_states_what_kind_of_characters_remain_still_counts_them():
+    result = strip_text("同志们：\n今年以来，全市基层卫生服务能力稳步提升，群众满意度不断提高。\n"
+                        "本文剩余中文约1860字及对应英文译文为VIP会员专享，开通VIP即可阅读全文")
+    assert result["segments"][0]["truncated"] is True
+    assert result["segments"][0]["missing_chars"] == 1860
+
+
+def test_a_contents_of_numbered_speech_titles_without_page_numbers_splits_at_their_repeats():
+    speeches = ["1. 在全县医共体建设推进会上的讲话", "2. 在全镇家庭医生签约服务工作会议上的讲话"]
+    page = ("基层卫生会议讲话汇编\n目录\n" + "\n".join(speeches) + "\n"
+            f"{speeches[0]}\n同志们：\n今天召开全县医共体建设推进会，主要任务是总结工作、部署任务。\n"
+            f"{speeches[1]}\n同志们：\n家庭医生签约服务是推进分级诊疗的重要举措，大家要高度重视。")
+    result = strip_text(page)
+    assert [s["label"] for s in result["segments"]] == speeches
+    assert [rule for rule, text in removed(result) if text in speeches] == \
+        ["labels.contents_entry"] * 2 + ["labels.contents_heading"] * 2
+
+
+@pytest.mark.parametrize("label", ["一、在全县医共体建设推进会上的讲话", "二、青杉县妇幼保健院院长2023年度述职报告",
+                                   "第二节　柘塘镇中心卫生院2023年工作总结", "【本期范文②】芦湾镇卫生院2023年工作总结"])
+def test_a_numbered_title_of_a_speech_a_post_or_a_chapter_starts_a_document(label):
+    page = (f"卫生健康文稿选编\n各位领导、同志们：\n一年来，我们认真履行职责，各项工作取得新进展，现将有关情况报告如下。\n{label}\n"
+            "按照县卫生健康局的统一安排，现将本人一年来的工作情况报告如下，请予评议。")
+    result = strip_text(page)
+    assert len(result["segments"]) == 2 and result["segments"][1]["label"] == label
+
+
+def test_a_section_heading_that_names_a_task_is_no_label():
+    page = ("卫生院工作总结\n一年来，我院各项工作取得新进展，现将有关情况报告如下。\n一、在服务能力上下功夫\n"
+            "新开展适宜技术6项，门急诊人次同比增长百分之九。\n二、存在的问题\n人才短缺问题依然突出，业务用房陈旧。")
+    assert len(strip_text(page)["segments"]) == 1

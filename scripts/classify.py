@@ -64,6 +64,9 @@ class Classifier:
     # Shapes of the line that opens a Q&A page's chosen answer (✔ 最佳答案): a title below it is the
     # answer's own, body text.
     answer_shapes: tuple[tuple[str, "re2._Regexp"], ...] = ()
+    # Truncation shapes that say content is withheld (本帖隐藏的内容, 全文回复可见): a cut wherever the
+    # line stands, where a bare expander or download button above the text cuts nothing.
+    withheld_shapes: frozenset = frozenset()
 
 
 def _number(problems: list[str], where: str, value) -> float:
@@ -101,7 +104,7 @@ def load(path: Path = DATA) -> Classifier:
             continue
         for word in words:
             weights[word] = max(weights.get(word, weight), weight)
-    shapes, truncation_shapes, reply_shapes, answer_shapes = [], [], [], []
+    shapes, truncation_shapes, reply_shapes, answer_shapes, withheld = [], [], [], [], set()
     for index, shape in enumerate(data.get("shape", []), start=1):
         shape_id = shape.get("id", f"shape {index}")
         if any(shape_id == known for known, _, _ in shapes):
@@ -117,6 +120,8 @@ def load(path: Path = DATA) -> Classifier:
         shapes.append((shape_id, weight, pattern))
         if shape.get("truncation", False) is True:
             truncation_shapes.append((shape_id, pattern))
+            if shape.get("withheld", False) is True:
+                withheld.add(shape_id)
         if shape.get("replies", False) is True:
             reply_shapes.append((shape_id, pattern))
         if shape.get("answer", False) is True:
@@ -140,7 +145,7 @@ def load(path: Path = DATA) -> Classifier:
     list_pattern = re.compile("|".join(re.escape(word) for word in sorted(headers, key=len, reverse=True)))
     shape_set = pattern_set([pattern.pattern for _, _, pattern in shapes])
     return Classifier(remove, suspect, cues, weights, tuple(shapes), shape_set, features, list_pattern, item_max_chars,
-                      tuple(truncation_shapes), tuple(reply_shapes), tuple(answer_shapes))
+                      tuple(truncation_shapes), tuple(reply_shapes), tuple(answer_shapes), frozenset(withheld))
 
 
 @lru_cache(maxsize=1)
@@ -335,3 +340,8 @@ def cut_marker(shadow: str) -> tuple[bool, int | None]:
         if index is not None and match.group(index):
             counts.append(int(match.group(index).replace(",", "")))
     return found, max(counts) if counts else None
+
+
+def says_withheld(shadow: str) -> bool:
+    """Does the line say the page withholds content (本帖隐藏的内容…回复, 全文回复可见)?"""
+    return bool(shapes_of(shadow.strip()) & classifier().withheld_shapes)

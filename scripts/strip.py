@@ -891,7 +891,8 @@ def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> 
         shadow = make_shadow(removal["text"]).text
         # A marker that states no count is a cut only below the text it cuts: above the first
         # document it is the page's download button, and with the document going on below it an
-        # expander (展开全文) whose text the page shows anyway.
+        # expander (展开全文) whose text the page shows anyway. One that says content is withheld
+        # (本帖隐藏的内容) cuts wherever it stands.
         line = removal["line"]
         stated_nothing = not starts or line < starts[0] or line < last_lines[owner(line)]
         # An ellipsis on its own line after the text (the classifier took it as a divider) is where
@@ -900,7 +901,7 @@ def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> 
                 and ELLIPSIS_LINE.fullmatch(shadow):
             found.setdefault(owner(removal["line"]), []).append(None)
         cut, missing = classify.cut_marker(shadow)
-        if cut and not (stated_nothing and missing is None):
+        if cut and not (stated_nothing and missing is None and not classify.says_withheld(shadow)):
             found.setdefault(owner(line), []).append(missing)
         for rule in rules.truncation:
             match = rule.pattern.search(shadow)

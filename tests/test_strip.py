@@ -795,3 +795,21 @@ def test_a_section_heading_that_names_a_task_is_no_label():
     page = ("卫生院工作总结\n一年来，我院各项工作取得新进展，现将有关情况报告如下。\n一、在服务能力上下功夫\n"
             "新开展适宜技术6项，门急诊人次同比增长百分之九。\n二、存在的问题\n人才短缺问题依然突出，业务用房陈旧。")
     assert len(strip_text(page)["segments"]) == 1
+
+
+def test_a_sharers_words_above_the_text_go_and_the_same_words_inside_it_are_only_suspected():
+    lead = "最近在做基层医疗的比较报告，找到一篇卫生院的年度工作总结，格式很典型，转贴给大家参考，数字都是范本改过的。"
+    page = (f"{lead}\n2023年，我院在县卫生健康局的正确领导下，坚持以人民健康为中心，各项工作取得新进展。\n"
+            f"一、主要工作\n{lead}\n全年门急诊人次同比增长百分之九，住院人次同比增长百分之七。")
+    result = strip_text(page)
+    assert kept(result)[0].startswith("2023年") and kept(result).count(lead) == 1
+    assert any(s["text"] == lead for s in result["suspects"])
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_notice_that_content_is_withheld_flags_the_cut_wherever_it_stands(where):
+    notice = "半年总结会上的讲话稿，前面部分先放出来，全文回复可见。" if where == "above" else "游客，如果您要查看本帖隐藏内容请回复"
+    body = "同志们：\n今天召开全院职工大会，主要是对上半年工作进行总结，对下半年工作进行部署。"
+    signature = "三十年乡镇卫生院，一辈子的事业。"  # a poster's signature left below: the text seems to go on
+    page = f"{notice}\n{body}" if where == "above" else f"{body}\n{notice}\n{signature}"
+    assert strip_text(page)["segments"][0]["truncated"] is True

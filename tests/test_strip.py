@@ -813,3 +813,20 @@ def test_a_notice_that_content_is_withheld_flags_the_cut_wherever_it_stands(wher
     signature = "三十年乡镇卫生院，一辈子的事业。"  # a poster's signature left below: the text seems to go on
     page = f"{notice}\n{body}" if where == "above" else f"{body}\n{notice}\n{signature}"
     assert strip_text(page)["segments"][0]["truncated"] is True
+
+
+def test_a_sites_usage_note_after_the_text_and_a_shown_in_part_notice_go():
+    page = ("同志们：\n今年以来，全县卫生健康系统认真落实各项任务，群众满意度不断提高。\n"
+            "以上范文仅供学习参考，请结合本单位实际修改使用，切勿照搬照抄。\n笔记内容较长，当前仅展示部分内容")
+    result = strip_text(page)
+    assert kept(result) == ["同志们：", "今年以来，全县卫生健康系统认真落实各项任务，群众满意度不断提高。"]
+    assert result["segments"][0]["truncated"] is True
+
+
+def test_authors_affiliations_above_a_paper_go_and_a_signature_below_a_text_stays():
+    page = ("以网格化管理推动基本公共卫生服务提质增效的实践\n某区卫生健康局；某区疾病预防控制中心\n"
+            "基本公共卫生服务是政府向全体居民免费提供的公共产品，近年来，某区开展了网格化管理的探索。\n"
+            "网格化管理提高了重点人群管理率和服务真实性，群众满意度持续提升。\n某区卫生健康局")
+    result = strip_text(page)
+    assert "某区卫生健康局；某区疾病预防控制中心" not in kept(result)
+    assert kept(result)[-1] == "某区卫生健康局"

@@ -270,6 +270,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
 
 # A running head or foot of a paged document: two parts set apart by a wide gap (泺南县人民医院　　…　　内部资料).
 RUNNING_HEAD = re.compile(r"^\S.*?\S\s{4,}\S")
+RUNNING_HEAD_MAX_CHARS = 120  # a head is a line's width, not a paragraph
 RUNNING_HEAD_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}")
 
 
@@ -280,7 +281,8 @@ def _running_heads(page: PageStrip, stripped: list[str]) -> None:
     seen: dict[str, list[int]] = {}
     for index in page.live():
         text = stripped[index]
-        if RUNNING_HEAD.match(text) and not classify.sentence_marks(text) and not RUNNING_HEAD_DATE.search(text):
+        if len(text) <= RUNNING_HEAD_MAX_CHARS and RUNNING_HEAD.match(text) and not classify.sentence_marks(text) \
+                and not RUNNING_HEAD_DATE.search(text):
             seen.setdefault(" ".join(text.split()), []).append(index)
     for indexes in seen.values():
         if len(indexes) >= 2:
@@ -290,6 +292,7 @@ def _running_heads(page: PageStrip, stripped: list[str]) -> None:
 
 # A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).
 CONTENTS_ENTRY = re.compile(r"^(?P<heading>.+?)\s*(?:…{2,}|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
+CONTENTS_MAX_CHARS = 160  # a title (TITLE_MAX_CHARS) with its leader dots and page number
 CONTENTS_RULE_ID = labels.RULE_PREFIX + "contents_heading"
 CONTENTS_ENTRY_RULE_ID = labels.RULE_PREFIX + "contents_entry"
 
@@ -301,7 +304,7 @@ def _contents(live: list[int], stripped: list[str], matches: dict, shaped: dict)
     split nothing: only names of documents count, at least two, every entry above every heading."""
     named: dict[str, list[int]] = {}
     for index in live:
-        if matches[index] or index in shaped:
+        if matches[index] or index in shaped or len(stripped[index]) > CONTENTS_MAX_CHARS:
             continue
         entry = CONTENTS_ENTRY.match(stripped[index])
         heading = entry.group("heading") if entry else stripped[index]

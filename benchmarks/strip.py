@@ -116,8 +116,9 @@ def score_page(page: Page, record: dict | None) -> dict:
     if canonical(page.title) != canonical(found_title) and canonical(found_title) not in titles and not (
             page.title and canonical(found_title) and canonical(page.title).startswith(canonical(found_title))):
         result["title"] = f"expected {page.title!r}, found {found_title!r}"
+    # A file name's title without its extension (…工作总结.docx -> …工作总结) is the page's title too.
     if found_title and canonical(found_title) in {canonical(s) for s in page.boilerplate} - titles - {
-            canonical(page.title)}:
+            canonical(page.title)} and not canonical(page.title).startswith(canonical(found_title)):
         result["title"] = f"boilerplate taken as the title: {found_title!r}"
     starts = [canonical(d.first) for d in page.documents]
     if len(documents) != len(starts) or any(not text.startswith(start) for text, start in zip(texts, starts)):

@@ -176,6 +176,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     stripped = [shadow.text.strip() for shadow in page.shadows]
     _blocks(page, rules, stripped)  # a profile's blocks know their site better than any guess
     _running_heads(page, stripped)
+    _outline(page, stripped)
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
     # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.
@@ -288,6 +289,36 @@ def _running_heads(page: PageStrip, stripped: list[str]) -> None:
         if len(indexes) >= 2:
             for index in indexes:
                 page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {len(indexes)} lines of the page>")
+
+
+OUTLINE_MIN_LINES = 3
+SENTENCE_END = re.compile(r"[。！？!?；;]")  # a heading may hold a comma (三、突出重点，扎实做好…), not a full stop
+OUTLINE_MAX_CHARS = 60
+
+
+def _outline(page: PageStrip, stripped: list[str]) -> None:
+    """A site's outline of the text above it: a run of numbered headings (一、…, （一）…) with no text
+    between them, before the page's first sentence, whose first heading recurs below as the text's
+    own. The run goes (an outline generated from the text, the text's headings stay); only the first
+    needs to recur, for a cut text keeps only its first sections."""
+    live = list(page.live())
+    run: list[int] = []
+    for position, index in enumerate(live + [None]):
+        text = stripped[index] if index is not None else ""
+        heading = index is not None and len(text) <= OUTLINE_MAX_CHARS and not SENTENCE_END.search(text) \
+            and "numbered_heading" in classify.shapes_of(text)
+        if heading:
+            run.append(index)
+            continue
+        if len(run) >= OUTLINE_MIN_LINES:
+            first = "".join(stripped[run[0]].split())
+            if any("".join(stripped[later].split()) == first for later in live[position:]):
+                for entry in run:
+                    page.removed[entry] = Removal(CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
+            return
+        run = []
+        if index is not None and SENTENCE_END.search(text) and classify.is_body_like(text, classify.score_line(text)):
+            return  # the text has begun: an outline stands above it
 
 
 # A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).

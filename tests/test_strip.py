@@ -830,3 +830,41 @@ def test_authors_affiliations_above_a_paper_go_and_a_signature_below_a_text_stay
     result = strip_text(page)
     assert "某区卫生健康局；某区疾病预防控制中心" not in kept(result)
     assert kept(result)[-1] == "某区卫生健康局"
+
+
+def test_a_title_with_a_bracketed_number_glued_to_the_first_sentence_starts_a_document_and_a_count_does_not():
+    page = ("在全县卫生健康工作会议上的讲话【三篇】\n领导讲话稿【篇一】　同志们：今天召开会议，主要任务是总结工作、部署任务。\n"
+            "全县卫生健康系统要紧紧围绕中心工作，推动各项任务落实。\n领导讲话稿【篇二】　同志们：这次会议很重要，大家要认真贯彻落实。")
+    result = strip_text(page)
+    assert [s["lines"][0][1] for s in result["segments"]] == ["同志们：今天召开会议，主要任务是总结工作、部署任务。",
+                                                              "同志们：这次会议很重要，大家要认真贯彻落实。"]
+    assert result["meta"]["title"] == "在全县卫生健康工作会议上的讲话【三篇】"
+
+
+def test_an_outline_of_the_headings_above_the_text_goes_and_the_headings_stay():
+    outline = ["一、2023年工作取得新成效", "二、准确把握面临的形势", "三、突出重点，扎实做好2024年工作"]
+    page = ("在2024年全市卫生健康工作会议上的讲话\n" + "\n".join(outline) + "\n同志们：\n"
+            "今天召开全市卫生健康工作会议，主要任务是总结工作、部署任务。\n" + outline[0] + "\n"
+            "过去一年，全市卫生健康系统坚决贯彻决策部署，各项工作取得新成效。\n" + outline[1] + "\n"
+            "当前，我市卫生健康事业发展正处于爬坡过坎、提质增效的关键时期。")
+    result = strip_text(page)
+    assert kept(result)[0] == "同志们："
+    assert kept(result).count(outline[0]) == 1 and outline[2] not in kept(result)
+    assert [rule for rule, text in removed(result) if text in outline] == ["labels.contents_entry"] * 3
+
+
+def test_headings_at_the_start_of_a_text_without_a_repeat_are_the_text():
+    page = ("卫生院2024年工作计划\n一、指导思想\n二、工作目标\n三、主要措施\n"
+            "以习近平新时代中国特色社会主义思想为指导，全面落实新时代卫生与健康工作方针。")
+    assert kept(strip_text(page))[:3] == ["一、指导思想", "二、工作目标", "三、主要措施"]
+
+
+@pytest.mark.parametrize("line", ["_ueditor_page_break_tag_", "1　2　3　下一页　尾页", "（全文完）", "★ 卫生院年终工作总结范文5篇 ★"])
+def test_editor_tokens_pagers_end_marks_and_starred_links_go(line):
+    page = f"同志们：\n今年以来，全县卫生健康系统认真落实各项任务。\n{line}\n群众满意度不断提高，各项指标圆满完成。"
+    assert line not in kept(strip_text(page))
+
+
+def test_a_watermark_of_random_letters_and_a_site_name_goes_from_inside_the_sentence():
+    result = strip_text("同志们：\n全年完成家庭医生签约kQm好范文12.3万人，推广PDCA循环管理，签约率达到百分之七十。")
+    assert "全年完成家庭医生签约12.3万人，推广PDCA循环管理，签约率达到百分之七十。" in kept(result)

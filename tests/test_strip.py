@@ -868,3 +868,18 @@ def test_editor_tokens_pagers_end_marks_and_starred_links_go(line):
 def test_a_watermark_of_random_letters_and_a_site_name_goes_from_inside_the_sentence():
     result = strip_text("同志们：\n全年完成家庭医生签约kQm好范文12.3万人，推广PDCA循环管理，签约率达到百分之七十。")
     assert "全年完成家庭医生签约12.3万人，推广PDCA循环管理，签约率达到百分之七十。" in kept(result)
+
+
+@pytest.mark.parametrize("spliced, rule", [
+    ("学习吧范文网www.xuexiba.example", "classifier.inline.site_address_spliced"),
+    ("本文由公文高手网整理编辑，微信搜索“公文高手”获取更多范文。", "classifier.inline.credit_spliced_sentence")])
+def test_a_sites_address_or_credit_spliced_into_the_text_goes_and_an_official_address_stays(spliced, rule):
+    text = f"全年护理文书合格率达到97.5%。{spliced}住院患者不良事件发生率较上年下降18%，详见中国政府网www.gov.cn公布的数据。"
+    result = strip_text(f"同志们：\n{text}")
+    assert "全年护理文书合格率达到97.5%。住院患者不良事件发生率较上年下降18%，详见中国政府网www.gov.cn公布的数据。" in kept(result)
+    assert [r for r, t in removed(result) if t.strip() == spliced.strip()] == [rule]
+
+
+def test_a_cut_stating_how_many_characters_are_still_there_counts_them():
+    result = strip_text("县人大常委会：\n现将全县卫生健康工作情况报告如下，请予审议。\n—— 还有2156字，下载APP免费看全文 ——")
+    assert (result["segments"][0]["truncated"], result["segments"][0]["missing_chars"]) == (True, 2156)

@@ -883,3 +883,29 @@ def test_a_sites_address_or_credit_spliced_into_the_text_goes_and_an_official_ad
 def test_a_cut_stating_how_many_characters_are_still_there_counts_them():
     result = strip_text("县人大常委会：\n现将全县卫生健康工作情况报告如下，请予审议。\n—— 还有2156字，下载APP免费看全文 ——")
     assert (result["segments"][0]["truncated"], result["segments"][0]["missing_chars"]) == (True, 2156)
+
+
+@pytest.mark.parametrize("line", ["（本篇字数：1,284字）", "本文共3篇模板，约3600字，阅读需要8分钟", "格式：DOCX　，页数：9　，大小：31.42KB",
+                                  "（广告）卫生系统公文写作高级研修班火热报名中，详询微信 wmbd-2024"])
+def test_length_notes_file_facts_and_marked_ads_go(line):
+    page = f"同志们：\n今年以来，全县卫生健康系统认真落实各项任务。\n{line}\n群众满意度不断提高，各项指标圆满完成。"
+    assert line not in kept(strip_text(page))
+
+
+@pytest.mark.parametrize("label", ["范本二：乡镇卫生院2012年工作计划", "讲话稿二"])
+def test_a_model_or_a_numbered_speech_label_starts_a_document(label):
+    page = ("卫生院工作计划（三篇）\n范本一：县人民医院2012年工作计划\n2012年是实施十二五规划的关键一年，我院将以创建为抓手，推动发展。\n"
+            f"{label}\n新的一年，我院将以提升服务能力为重点，扎实推进各项工作。")
+    result = strip_text(page)
+    assert len(result["segments"]) == 2 and result["segments"][1]["label"] == label
+
+
+def test_a_speech_label_glued_to_the_salutation_goes_and_the_salutation_stays():
+    page = "院长讲话稿（3篇）\n讲话稿一同志们：今天我们召开全院职工大会，总结工作，部署任务。\n讲话稿二同志们：这次会议的主要任务是部署下半年工作。"
+    result = strip_text(page)
+    assert [s["lines"][0][1][:4] for s in result["segments"]] == ["同志们：", "同志们："]
+
+
+def test_a_site_name_appended_to_the_last_paragraph_goes_and_a_placeholder_signature_stays():
+    result = strip_text("同志们：\n让我们凝心聚力，推动全县卫生健康事业取得新的更大成效。书屋范文网\n述职人：蓼塘镇卫生院　XXX\n2024年1月5日")
+    assert kept(result) == ["同志们：", "让我们凝心聚力，推动全县卫生健康事业取得新的更大成效。", "述职人：蓼塘镇卫生院　XXX", "2024年1月5日"]

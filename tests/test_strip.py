@@ -909,3 +909,12 @@ def test_a_speech_label_glued_to_the_salutation_goes_and_the_salutation_stays():
 def test_a_site_name_appended_to_the_last_paragraph_goes_and_a_placeholder_signature_stays():
     result = strip_text("同志们：\n让我们凝心聚力，推动全县卫生健康事业取得新的更大成效。书屋范文网\n述职人：蓼塘镇卫生院　XXX\n2024年1月5日")
     assert kept(result) == ["同志们：", "让我们凝心聚力，推动全县卫生健康事业取得新的更大成效。", "述职人：蓼塘镇卫生院　XXX", "2024年1月5日"]
+
+
+def test_a_tagged_title_starts_a_document_and_a_page_counter_glued_before_a_heading_goes():
+    page = ("卫生院年终工作总结精选3篇\n【精选】XX镇卫生院2023年工作总结\n2023年，我院在县卫生健康局的领导下，各项工作取得新进展。\n"
+            "2/7二、主要措施\n全面加强基本医疗服务，门急诊人次同比增长百分之九。\n"
+            "【精选】卫生院院长2023年个人述职报告\n本人自2021年3月起担任院长，现将履职情况报告如下。")
+    result = strip_text(page)
+    assert [s["label"] for s in result["segments"]] == ["【精选】XX镇卫生院2023年工作总结", "【精选】卫生院院长2023年个人述职报告"]
+    assert "二、主要措施" in kept(result)

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from scripts import chinese, classify, extract, labels, pipeline
+from scripts import chinese, classify, extract, labels, layout, pipeline
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
@@ -175,8 +175,11 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     model = classify.classifier()
     stripped = [shadow.text.strip() for shadow in page.shadows]
     _blocks(page, rules, stripped)  # a profile's blocks know their site better than any guess
-    _running_heads(page, stripped)
-    _outline(page, stripped)
+    # A paged or compiled document's layout: its running heads and a site's outline of its headings.
+    for index, count in layout.running_heads(list(page.live()), stripped).items():
+        page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {count} lines of the page>")
+    for index in layout.outline(list(page.live()), stripped):
+        page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
     # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.
@@ -186,7 +189,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # Label shapes no rule knows (▍篇三, [第1篇], …总结 篇一): only on lines no whole-line rule took.
     shaped_labels = {index: label for index in live if not matches[index]
                      for label in [labels.find(stripped[index])] if label is not None}
-    contents_headings, contents_entries = _contents(live, stripped, matches, shaped_labels)
+    contents_headings, contents_entries = layout.contents(
+        live, stripped, {index for index in live if not matches[index] and index not in shaped_labels})
     shaped_labels.update(contents_headings)
 
     def labelled(index: int) -> bool:
@@ -231,7 +235,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             _mark_label(page, index, shaped_labels[index])
             continue
         if index in contents_entries:
-            page.removed[index] = Removal(CONTENTS_ENTRY_RULE_ID)
+            page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID)
             continue
         if index in list_items:
             page.removed[index] = Removal(classify.LIST_RULE_ID, None, "<headline after a list opener>")
@@ -267,86 +271,6 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
                      and _rest(page, s["line"] - 1).strip()]
     return page
-
-
-# A running head or foot of a paged document: two parts set apart by a wide gap (泺南县人民医院　　…　　内部资料).
-RUNNING_HEAD = re.compile(r"^\S.*?\S\s{4,}\S")
-RUNNING_HEAD_MAX_CHARS = 120  # a head is a line's width, not a paragraph
-RUNNING_HEAD_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}")
-
-
-def _running_heads(page: PageStrip, stripped: list[str]) -> None:
-    """A line set out as a running head (parts apart by a wide gap, no sentence), repeated on the page:
-    a paged document's head or foot, repeated at every page break. A signature (a name, a wide gap,
-    a date) is the text's however often a compilation repeats it."""
-    seen: dict[str, list[int]] = {}
-    for index in page.live():
-        text = stripped[index]
-        if len(text) <= RUNNING_HEAD_MAX_CHARS and RUNNING_HEAD.match(text) and not classify.sentence_marks(text) \
-                and not RUNNING_HEAD_DATE.search(text):
-            seen.setdefault(" ".join(text.split()), []).append(index)
-    for indexes in seen.values():
-        if len(indexes) >= 2:
-            for index in indexes:
-                page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {len(indexes)} lines of the page>")
-
-
-OUTLINE_MIN_LINES = 3
-SENTENCE_END = re.compile(r"[。！？!?；;]")  # a heading may hold a comma (三、突出重点，扎实做好…), not a full stop
-OUTLINE_MAX_CHARS = 60
-
-
-def _outline(page: PageStrip, stripped: list[str]) -> None:
-    """A site's outline of the text above it: a run of numbered headings (一、…, （一）…) with no text
-    between them, before the page's first sentence, whose first heading recurs below as the text's
-    own. The run goes (an outline generated from the text, the text's headings stay); only the first
-    needs to recur, for a cut text keeps only its first sections."""
-    live = list(page.live())
-    run: list[int] = []
-    for position, index in enumerate(live + [None]):
-        text = stripped[index] if index is not None else ""
-        heading = index is not None and len(text) <= OUTLINE_MAX_CHARS and not SENTENCE_END.search(text) \
-            and "numbered_heading" in classify.shapes_of(text)
-        if heading:
-            run.append(index)
-            continue
-        if len(run) >= OUTLINE_MIN_LINES:
-            first = "".join(stripped[run[0]].split())
-            if any("".join(stripped[later].split()) == first for later in live[position:]):
-                for entry in run:
-                    page.removed[entry] = Removal(CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
-            return
-        run = []
-        if index is not None and SENTENCE_END.search(text) and classify.is_body_like(text, classify.score_line(text)):
-            return  # the text has begun: an outline stands above it
-
-
-# A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).
-CONTENTS_ENTRY = re.compile(r"^(?P<heading>.+?)\s*(?:…{2,}|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
-CONTENTS_MAX_CHARS = 160  # a title (TITLE_MAX_CHARS) with its leader dots and page number
-CONTENTS_RULE_ID = labels.RULE_PREFIX + "contents_heading"
-CONTENTS_ENTRY_RULE_ID = labels.RULE_PREFIX + "contents_entry"
-
-
-def _contents(live: list[int], stripped: list[str], matches: dict, shaped: dict) -> tuple[dict, set]:
-    """A compilation's table of contents names its documents (…院长述职报告……1, 1. 在…会上的讲话);
-    where those names recur below it as lines of their own, each starts a document titled by it.
-    Returns the headings (as labels) and the entries. Entries that name sections (一、…, 存在的问题)
-    split nothing: only names of documents count, at least two, every entry above every heading."""
-    named: dict[str, list[int]] = {}
-    for index in live:
-        if matches[index] or index in shaped or len(stripped[index]) > CONTENTS_MAX_CHARS:
-            continue
-        entry = CONTENTS_ENTRY.match(stripped[index])
-        heading = entry.group("heading") if entry else stripped[index]
-        if classify.visible_length(heading) <= TITLE_MAX_CHARS and classify.names_a_document(heading):
-            named.setdefault("".join(heading.split()), []).append(index)
-    pairs = [indexes for indexes in named.values() if len(indexes) >= 2]
-    if len(pairs) < 2 or max(indexes[-2] for indexes in pairs) > min(indexes[-1] for indexes in pairs):
-        return {}, set()
-    headings = {indexes[-1]: labels.Label(CONTENTS_RULE_ID, len(stripped[indexes[-1]]), stripped[indexes[-1]], False)
-                for indexes in pairs}
-    return headings, {index for indexes in pairs for index in indexes[:-1]}
 
 
 def _mark_label(page: PageStrip, index: int, label: labels.Label) -> None:
@@ -484,7 +408,7 @@ def _reply_start(live: list[int], stripped: list[str], first_body: int) -> int:
     return len(stripped)
 
 
-TITLE_MAX_CHARS = 60
+TITLE_MAX_CHARS = layout.TITLE_MAX_CHARS
 # A repost or status tag before a title ([转载], 【置顶】, (转)): the site's, not the title's ([原创], the
 # author's claim, stays).
 TITLE_TAG = re.compile(r"^\s*[\[【(（〔]\s*(?:转载|轉載|转|轉|转帖|轉帖|置顶|置頂|精华|精華|推荐|推薦)\s*[\]】)）〕]\s*")
@@ -1035,7 +959,8 @@ class _StripInput(pipeline.Line):
 
 def fingerprint() -> str:
     files = [Path(__file__), ROOT / "scripts" / "chinese.py", ROOT / "scripts" / "profiles.py",
-             ROOT / "scripts" / "classify.py", ROOT / "scripts" / "labels.py", ROOT / "scripts" / "extract.py",
+             ROOT / "scripts" / "classify.py", ROOT / "scripts" / "labels.py", ROOT / "scripts" / "layout.py",
+             ROOT / "scripts" / "extract.py",
              classify.DATA, *sorted(PROFILES.glob("*.toml"))]
     return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2", "trafilatura", "lxml"))
 

@@ -1,0 +1,90 @@
+"""A page's layout beyond its lines: what a paged or compiled document repeats about itself.
+
+A Word export repeats its running head at every page break; a site puts an outline of a text's
+headings above it; a compilation's table of contents names the documents whose titles recur below.
+None of these is a line any pattern can judge alone: each is found from where the same text stands
+twice on one page. Every function takes a page's live lines (indexes) and their shadows and returns
+line indexes; strip records the removals and labels.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scripts import classify, labels
+
+# A running head or foot of a paged document: two parts set apart by a wide gap (泺南县人民医院　　…　　内部资料).
+RUNNING_HEAD = re.compile(r"^\S.*?\S\s{4,}\S")
+RUNNING_HEAD_MAX_CHARS = 120  # a head is a line's width, not a paragraph
+RUNNING_HEAD_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d\d\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}")
+
+OUTLINE_MIN_LINES = 3
+OUTLINE_MAX_CHARS = 60
+SENTENCE_END = re.compile(r"[。！？!?；;]")  # a heading may hold a comma (三、突出重点，扎实做好…), not a full stop
+
+# A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).
+CONTENTS_ENTRY = re.compile(r"^(?P<heading>.+?)\s*(?:…{2,}|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
+CONTENTS_MAX_CHARS = 160  # a title with its leader dots and page number
+TITLE_MAX_CHARS = 60  # a title is at most this long (visible characters); strip uses it too
+CONTENTS_RULE_ID = labels.RULE_PREFIX + "contents_heading"
+CONTENTS_ENTRY_RULE_ID = labels.RULE_PREFIX + "contents_entry"
+
+
+def _key(text: str) -> str:
+    return "".join(text.split())
+
+
+def running_heads(live: list[int], stripped: list[str]) -> dict[int, int]:
+    """Line index -> lines of the page it is on, for a line set out as a running head (parts apart
+    by a wide gap, no sentence) that the page repeats: a paged document's head or foot. A signature
+    (a name, a wide gap, a date) is the text's however often a compilation repeats it."""
+    seen: dict[str, list[int]] = {}
+    for index in live:
+        text = stripped[index]
+        if len(text) <= RUNNING_HEAD_MAX_CHARS and RUNNING_HEAD.match(text) and not classify.sentence_marks(text) \
+                and not RUNNING_HEAD_DATE.search(text):
+            seen.setdefault(" ".join(text.split()), []).append(index)
+    return {index: len(indexes) for indexes in seen.values() if len(indexes) >= 2 for index in indexes}
+
+
+def outline(live: list[int], stripped: list[str]) -> list[int]:
+    """A site's outline of the text above it: a run of numbered headings (一、…, （一）…) with no text
+    between them, before the page's first sentence, whose first heading recurs below as the text's
+    own. The run goes (an outline generated from the text; the text's headings stay); only the first
+    needs to recur, for a cut text keeps only its first sections."""
+    run: list[int] = []
+    for position, index in enumerate(live + [None]):
+        text = stripped[index] if index is not None else ""
+        if index is not None and len(text) <= OUTLINE_MAX_CHARS and not SENTENCE_END.search(text) \
+                and "numbered_heading" in classify.shapes_of(text):
+            run.append(index)
+            continue
+        if len(run) >= OUTLINE_MIN_LINES:
+            first = _key(stripped[run[0]])
+            return run if any(_key(stripped[later]) == first for later in live[position:]) else []
+        run = []
+        if index is not None and SENTENCE_END.search(text) and classify.is_body_like(text, classify.score_line(text)):
+            return []  # the text has begun: an outline stands above it
+    return []
+
+
+def contents(live: list[int], stripped: list[str], candidates: set[int]) -> tuple[dict[int, labels.Label], set[int]]:
+    """A compilation's table of contents names its documents (…院长述职报告……1, 1. 在…会上的讲话);
+    where those names recur below it as lines of their own, each starts a document titled by it.
+    Returns the headings (as labels) and the entries, among ``candidates`` (lines no rule took).
+    Entries that name sections (一、…, 存在的问题) split nothing: only names of documents count, at
+    least two, every entry above every heading."""
+    named: dict[str, list[int]] = {}
+    for index in live:
+        if index not in candidates or len(stripped[index]) > CONTENTS_MAX_CHARS:
+            continue
+        entry = CONTENTS_ENTRY.match(stripped[index])
+        heading = entry.group("heading") if entry else stripped[index]
+        if classify.visible_length(heading) <= TITLE_MAX_CHARS and classify.names_a_document(heading):
+            named.setdefault(_key(heading), []).append(index)
+    pairs = [indexes for indexes in named.values() if len(indexes) >= 2]
+    if len(pairs) < 2 or max(indexes[-2] for indexes in pairs) > min(indexes[-1] for indexes in pairs):
+        return {}, set()
+    headings = {indexes[-1]: labels.Label(CONTENTS_RULE_ID, len(stripped[indexes[-1]]), stripped[indexes[-1]], False)
+                for indexes in pairs}
+    return headings, {index for indexes in pairs for index in indexes[:-1]}

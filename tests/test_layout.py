@@ -1,0 +1,39 @@
+"""layout: running heads, outlines and tables of contents, found from text a page repeats."""
+
+from __future__ import annotations
+
+from scripts import layout
+
+
+def lines_of(text: str) -> tuple[list[int], list[str]]:
+    stripped = [line.strip() for line in text.split("\n")]
+    return [index for index, line in enumerate(stripped) if line], stripped
+
+
+def test_a_running_head_counts_its_lines_and_a_single_or_dated_one_is_none():
+    head, signature = "某县人民医院          内部资料", "某县人民医院          2024年1月5日"
+    live, stripped = lines_of(f"{head}\n正文第一段。\n{signature}\n{head}\n正文第二段。\n{signature}\n某县卫生院          内部资料")
+    assert layout.running_heads(live, stripped) == {0: 2, 3: 2}
+
+
+def test_an_outline_is_the_run_of_headings_whose_first_recurs_below():
+    text = "一、工作回顾\n二、存在问题\n三、下一步打算\n同志们：\n一、工作回顾\n过去一年，我们完成了各项任务。"
+    assert layout.outline(*lines_of(text)) == [0, 1, 2]
+    assert layout.outline(*lines_of(text.replace("一、工作回顾\n过去", "过去"))) == []  # nothing recurs
+    assert layout.outline(*lines_of("一、工作回顾\n二、存在问题\n同志们：\n一、工作回顾\n过去一年，我们完成了各项任务。")) == []
+
+
+def test_an_outline_below_the_first_sentence_is_the_texts_own_headings():
+    text = "今年以来，我们完成了各项任务。\n一、工作回顾\n二、存在问题\n三、下一步打算\n一、工作回顾\n过去一年成绩显著。"
+    assert layout.outline(*lines_of(text)) == []
+
+
+def test_contents_that_name_documents_label_their_repeats_and_need_two():
+    text = ("县人民医院院长述职报告……1\n县中医医院院长述职报告……3\n县人民医院院长述职报告\n2023年，我主持全院工作。\n"
+            "县中医医院院长述职报告\n2023年，我履行院长职责。")
+    live, stripped = lines_of(text)
+    headings, entries = layout.contents(live, stripped, set(live))
+    assert sorted(headings) == [2, 4] and entries == {0, 1}
+    assert headings[2].base == "县人民医院院长述职报告" and headings[2].rule == layout.CONTENTS_RULE_ID
+    one = "\n".join(text.split("\n")[1:])  # one pair: a repeated title, not a table of contents
+    assert layout.contents(*lines_of(one), set(lines_of(one)[0])) == ({}, set())

@@ -983,14 +983,16 @@ def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
 
 def _input_segments(counts: dict[str, int]) -> list[pipeline.Segment]:
     """decode's segments as strip's input: a segment's digest joins the repetition counts of its
-    pages' lines, all that a page depends on of the others (held per segment only while hashed)."""
+    pages' lines, all that a page depends on of the others. Each page's counts are taken once (a
+    short JSON object, mostly "{}") and kept for the segments that are computed."""
     segments = []
     for decoded, hashed in zip(pipeline.stage_segments("decode"), pipeline.stage_segments(REPEAT_KEYS), strict=True):
         if decoded.first != hashed.first:
             raise OSError(f"build/{REPEAT_KEYS}/ does not follow build/decode/; run strip again")
-        repeats = pipeline.sha256_hex(decoded.digest, *(_repeats_text(line, counts) for line in hashed.records()))
+        pages = [(line.source_id, _repeats_text(line, counts)) for line in hashed.records()]
+        repeats = pipeline.sha256_hex(decoded.digest, *(text for _, text in pages))
         segments.append(pipeline.Segment(decoded.first, repeats, decoded.pages,
-                                         lambda decoded=decoded, hashed=hashed: _as_input(decoded, hashed, counts)))
+                                         lambda decoded=decoded, pages=pages: _as_input(decoded, pages)))
     return segments
 
 
@@ -1004,11 +1006,10 @@ def _repeats_text(line: pipeline.Line, counts: dict[str, int]) -> str:
     return json.dumps(_repeats(line.load()["lines"], counts), sort_keys=True)
 
 
-def _as_input(decoded: pipeline.Segment, hashed: pipeline.Segment, counts: dict[str, int]) -> Iterator[_StripInput]:
-    for line, hashes in zip(decoded.records(), hashed.records(), strict=True):
-        if line.source_id != hashes.source_id:
+def _as_input(decoded: pipeline.Segment, pages: list[tuple[str, str]]) -> Iterator[_StripInput]:
+    for line, (source_id, text) in zip(decoded.records(), pages, strict=True):
+        if line.source_id != source_id:
             raise OSError(f"build/{REPEAT_KEYS}/ does not follow build/decode/; run strip again")
-        text = _repeats_text(hashes, counts)
         # The page's result depends on the other pages only through these counts: they join its key.
         yield _StripInput(line.source_id, pipeline.sha256_hex(line.key, text), line.data, text)
 

@@ -24,7 +24,7 @@ from pyarrow import csv as pacsv
 from scripts import chinese, classify, decode, describe, normalize, pipeline, strip
 from scripts.pipeline import cached_file_digest
 from scripts.profiles import GENERIC, compile_pattern, fold_many, pattern_set
-from scripts.tablecheck import Batch
+from scripts.tablecheck import Batch, RowCheck
 
 CELL_CHARS = 80
 
@@ -169,7 +169,7 @@ class ClassifierText:
         return sorted(rows)
 
 
-class CleanParagraphs:
+class CleanParagraphs(RowCheck):
     """paragraphs: no boilerplate (the generic rules, the classifier, and the page's own site profile,
     on the shadow strip uses), no Traditional characters, no ruby pinyin, no unflagged mojibake.
 
@@ -180,6 +180,8 @@ class CleanParagraphs:
     (and context) were found clean before is clean again, and a pull request that adds a page costs
     the text checks of that page, not of its part's 256 (measured: 1.9 s a changed part at 10,000
     pages). Only clean pages are remembered: a page with problems is checked on every run."""
+
+    name = "clean text"
 
     PIECE_ROWS = 2000  # rows a worker checks at once (about 200 kB of text)
     QUEUE_PIECES = 32  # pieces queued before the workers get them: bounds memory
@@ -197,7 +199,6 @@ class CleanParagraphs:
         self.profiles = {name: ProfileText(rules) for name, rules in text_rules().items()}
         self.classifier = ClassifierText()
         self.t2s = chinese.converter("t2s")
-        self.__name__ = "clean text"
         self.jobs = jobs
         self.pending: list[dict] = []
         self.computer = None
@@ -387,14 +388,15 @@ class CleanParagraphs:
 
 # --- documents -----------------------------------------------------------------------------------
 
-class ParagraphCounts:
+class ParagraphCounts(RowCheck):
     """Per document, the paragraphs and characters paragraphs.csv holds: summed per batch in Arrow
     and kept as one small table (memory for the documents, not the paragraphs)."""
+
+    name = "paragraph counts"
 
     def __init__(self):
         self.parts: list[pa.Table] = []
         self.file_parts: list[pa.Table] = []  # the file being read's, for its verdict
-        self.__name__ = "paragraph counts"
 
     def start_file(self, path: Path) -> list[str]:
         self.file_parts = []
@@ -455,12 +457,13 @@ def _dicts(batch: Batch, names: Iterable[str]) -> list[dict]:
 
 # --- sources -------------------------------------------------------------------------------------
 
-class SourceHashes:
+class SourceHashes(RowCheck):
     """sources: sha256 and bytes are those of the raw file now in raw/."""
+
+    name = "source hashes"
 
     def __init__(self, root: Path):
         self.root = root
-        self.__name__ = "source hashes"
 
     def __call__(self, batch: Batch) -> list[str]:
         problems = []
@@ -506,17 +509,18 @@ def source_facts(sources_csv: Path) -> tuple[dict[str, str], dict[str, int]]:
 
 # --- documents: metadata -------------------------------------------------------------------------
 
-class DocumentMetadata:
+class DocumentMetadata(RowCheck):
     """documents: year from 1949 to the page's retrieval year (describe.LAST_YEAR when retrieved is
     empty, never today: a build must not change with the date); region and region_code from the
     gazetteer; every filled field has its evidence."""
+
+    name = "document metadata"
 
     FIELDS = ("doc_id", "source_id", "year", "region", "region_code", "metadata_evidence", "doc_type", "admin_level")
 
     def __init__(self, retrieved_years: dict | None = None):
         self.retrieved_years = retrieved_years or {}
         self.names = frozenset(p.name for p in describe.gazetteer().values())
-        self.__name__ = "document metadata"
 
     def __call__(self, batch: Batch) -> list[str]:
         return [problem for row in _dicts(batch, self.FIELDS) for problem in self.problems(row)]
@@ -548,15 +552,16 @@ class DocumentMetadata:
 
 # --- duplicates ----------------------------------------------------------------------------------
 
-class DuplicateClusters:
+class DuplicateClusters(RowCheck):
     """duplicates: no document in two clusters, one representative per cluster, and it is the
     document the cluster is named after, at similarity 1 (that members exist is the schema's
     foreign key). Holds the table's documents: it is as small as the duplicated share of the corpus."""
 
+    name = "duplicate clusters"
+
     def __init__(self):
         self.seen: dict[str, str] = {}
         self.representatives: dict[str, list[str]] = {}
-        self.__name__ = "duplicate clusters"
 
     def __call__(self, batch: Batch) -> list[str]:
         problems = []

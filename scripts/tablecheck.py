@@ -130,6 +130,34 @@ def _rows(mask) -> list[int]:
     return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
 
+class RowCheck:
+    """A data check beyond the schema, fed every batch of a table's files (``__call__`` returns
+    problem lines). The other hooks are for checks that keep state or a cache, each a no-op here:
+    ``start_file`` (problems already known for a file, e.g. from a cache), ``finish`` (problems of
+    batches still queued), and for a file not read again, ``file_state`` (what its verdict keeps of
+    this check), ``can_restore`` and ``restore`` (take that state back; False makes the file be read)."""
+
+    name = "a data check"
+
+    def __call__(self, batch: Batch) -> list[str]:
+        return []
+
+    def start_file(self, path: Path) -> list[str]:
+        return []
+
+    def finish(self) -> list[str]:
+        return []
+
+    def file_state(self) -> object:
+        return None
+
+    def can_restore(self, path: Path, state: object) -> bool:
+        return True
+
+    def restore(self, path: Path, state: object) -> list[str]:
+        return []
+
+
 class TableChecker:
     """Checks the files of one resource against its Table Schema, batch by batch.
 
@@ -142,7 +170,7 @@ class TableChecker:
     """
 
     def __init__(self, name: str, schema: dict, *, parents: dict[str, TableReport] | None = None,
-                 sorted_by_key: bool = True, row_checks: list[Callable[[Batch], list[str]]] | None = None,
+                 sorted_by_key: bool = True, row_checks: list[RowCheck] | None = None,
                  keep: tuple[str, ...] = (),
                  sort_order: dict[str, Callable[[pa.Array], list[pa.Array]]] | None = None,
                  verdicts: dict[str, dict] | None = None, context: str = ""):
@@ -178,9 +206,8 @@ class TableChecker:
         for path in paths:
             self.check_file(path)
         for check in self.row_checks:  # checks that queue batches report the rest now
-            finish = getattr(check, "finish", None)
-            for problem in finish() if finish is not None else ():
-                self.report.add(getattr(check, "__name__", "a data check"), f"{self.name}: {problem}")
+            for problem in check.finish():
+                self.report.add(check.name, f"{self.name}: {problem}")
         for name, arrays in self._kept.items():
             self.report.keys[name] = pa.chunked_array(arrays, type=pa.string())
         self.report.close()
@@ -203,8 +230,7 @@ class TableChecker:
             entry, self._file = self._file, None
             self._across_files(entry, previous)
             entry["refs"] = {name: sorted(values) for name, values in entry["refs"].items()}
-            entry["states"] = {getattr(check, "__name__", ""): check.file_state()
-                               for check in self.row_checks if hasattr(check, "file_state")}
+            entry["states"] = {check.name: check.file_state() for check in self.row_checks}
             self.checked[path.name] = entry
 
     def _replay(self, path: Path, entry: dict) -> bool:
@@ -216,12 +242,11 @@ class TableChecker:
             if parent is None or not pc.all(pc.is_in(pa.array(values, pa.string()), value_set=parent)).as_py():
                 return False
         states = entry.get("states", {})
-        if not all(check.can_restore(path, states.get(getattr(check, "__name__", "")))
-                   for check in self.row_checks if hasattr(check, "can_restore")):
+        if not all(check.can_restore(path, states.get(check.name)) for check in self.row_checks):
             return False
         for check in self.row_checks:
-            for problem in check.restore(path, states.get(getattr(check, "__name__", ""))) if hasattr(check, "restore") else ():
-                self.report.add(getattr(check, "__name__", "a data check"), f"{self.name}: {problem}")
+            for problem in check.restore(path, states.get(check.name)):
+                self.report.add(check.name, f"{self.name}: {problem}")
         self.report.rows += entry["rows"]
         for check, message in entry["adds"]:
             self.report.add(check, message)
@@ -267,9 +292,8 @@ class TableChecker:
             return
         malformed: list[str] = []
         for check in self.row_checks:  # a check may know this file's verdict already (its cache)
-            start = getattr(check, "start_file", None)
-            for problem in start(path) if start is not None else ():
-                self.report.add(getattr(check, "__name__", "a data check"), f"{self.name}: {problem}")
+            for problem in check.start_file(path):
+                self.report.add(check.name, f"{self.name}: {problem}")
         label = f"{path.name} " if getattr(self, "multipart", False) else ""
         try:
             for batch in batches(path, active, malformed, label):
@@ -312,7 +336,7 @@ class TableChecker:
             self._kept[name].append(batch.columns[name])
         for check in self.row_checks:
             for problem in check(batch):
-                self.report.add(getattr(check, "__name__", "a data check"), f"{self.name}: {problem}")
+                self.report.add(check.name, f"{self.name}: {problem}")
 
     def _complain(self, batch: Batch, check: str, rows: list[int], message: Callable[[int], str]) -> None:
         for index in rows:

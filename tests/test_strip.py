@@ -918,3 +918,42 @@ def test_a_tagged_title_starts_a_document_and_a_page_counter_glued_before_a_head
     result = strip_text(page)
     assert [s["label"] for s in result["segments"]] == ["【精选】XX镇卫生院2023年工作总结", "【精选】卫生院院长2023年个人述职报告"]
     assert "二、主要措施" in kept(result)
+
+
+@pytest.mark.parametrize("pager, cut", [("1　2　3　下一页　尾页", True), ("【1】【2】【3】 下一页", True),
+                                        ("共3页: 上一页　1　2　3　下一页", True), ("共1页：上一页　1　下一页", False)])
+def test_a_pager_that_shows_a_second_page_flags_the_article_cut(pager, cut):
+    result = strip_text(f"同志们：\n今年以来，全县卫生健康系统认真落实各项任务，群众满意度不断提高。\n{pager}")
+    assert pager not in kept(result) and result["segments"][0]["truncated"] is cut
+
+
+def test_entities_continuation_marks_cms_debris_and_account_names_go_from_the_text():
+    page = ("同志们：\n（接上页）三、坚持改革创新，激发&ldquo;医共体&rdquo;活力#p#分页标题#e#，全面推进各项工作（公众号：笔杆文汇）。\n"
+            "TAG标签：卫健局　工作报告　年度报告")
+    assert kept(strip_text(page)) == ["同志们：", "三、坚持改革创新，激发医共体活力，全面推进各项工作。"]
+
+
+def test_a_sites_summary_of_the_text_above_it_goes():
+    page = ("小编寄语：一篇结构完整的乡镇卫生院年度总结，成绩部分用数据说话，问题部分不回避，打算部分有抓手。\n"
+            "2023年，杉岭乡卫生院在县卫生健康局的领导下，各项工作取得新进展。")
+    assert kept(strip_text(page)) == ["2023年，杉岭乡卫生院在县卫生健康局的领导下，各项工作取得新进展。"]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("（范文一）2013年XX镇卫生院院长述职报告", "（范文二）中心卫生院院长任期述职报告"),
+    ("01　县卫生健康局2023年工作总结", "02　澧桥镇中心卫生院2023年工作总结"),
+    ("【精选范文】卫生院院长在年度工作会议上的讲话", "【精选范文】在医院行风建设动员大会上的讲话")])
+def test_bracketed_padded_and_tagged_item_titles_start_documents(first, second):
+    page = (f"卫生工作材料（精选2篇）\n{first}\n按照县卫生局的统一安排，现将一年来的工作情况报告如下。\n"
+            f"{second}\n各位领导、同志们：一年来，我们认真履行职责，各项工作取得新进展。")
+    result = strip_text(page)
+    assert [s["label"] for s in result["segments"]] == [first, second]
+
+
+@pytest.mark.parametrize("label, sentence", [("第三则", "作为一名从事护理工作二十年的护士，我深感责任重大。"),
+                                             ("样本四", "一年来，我在药房岗位上认真履行职责，圆满完成各项任务。"),
+                                             ("乡镇卫生院工作计划篇3", "新的一年，我院将紧紧围绕群众看病就医需求，提升服务能力。")])
+def test_more_labels_glued_to_the_opening_words_start_documents(label, sentence):
+    page = f"卫生工作范文\n同志们：\n今年以来，我们认真落实各项任务，群众满意度不断提高。\n{label}{sentence}"
+    result = strip_text(page)
+    assert len(result["segments"]) == 2 and result["segments"][1]["lines"][0][1] == sentence

@@ -84,6 +84,9 @@ class RuleSet:
         self.truncation = [r for r in rules if r.truncation and r.pattern is not None]
         self._whole_set = self._set([f"^(?:{r.source})$" for r in self.whole])
         self._inline_set = self._set([r.source for r in self.inline])
+        # Each line is asked twice (judged without its spans, then its spans taken out), and a
+        # site's chrome recurs on its pages: the scan is remembered (a third of strip's set scans).
+        self.inline_rules = lru_cache(maxsize=classify.LINE_CACHE)(self._inline_rules)
 
     @staticmethod
     def _set(sources: list[str]):
@@ -100,9 +103,9 @@ class RuleSet:
                 found.append((rule, match))
         return found
 
-    def inline_rules(self, text: str) -> list[Rule]:
+    def _inline_rules(self, text: str) -> tuple[Rule, ...]:
         hits = self._inline_set.Match(text) if self._inline_set is not None else None
-        return [self.inline[index] for index in sorted(hits or ())]
+        return tuple(self.inline[index] for index in sorted(hits or ()))
 
 
 @lru_cache(maxsize=64)

@@ -957,3 +957,45 @@ def test_more_labels_glued_to_the_opening_words_start_documents(label, sentence)
     page = f"卫生工作范文\n同志们：\n今年以来，我们认真落实各项任务，群众满意度不断提高。\n{label}{sentence}"
     result = strip_text(page)
     assert len(result["segments"]) == 2 and result["segments"][1]["lines"][0][1] == sentence
+
+
+@pytest.mark.parametrize("first, second", [
+    ("文章一　县医院内科医生个人述职报告", "文章二　乡镇卫生院全科医生述职报告"),
+    ("材料一：2024年基本公共卫生服务项目实施方案", "材料二：卫生院优质服务基层行活动实施方案"),
+    ("〔一〕门诊医生改善医疗服务行动心得体会", "〔二〕护士长改善医疗服务心得体会"),
+    ("(1)基层医生学习卫生健康工作会议精神心得体会", "(2)护理人员学习卫生健康工作会议精神心得体会"),
+    ("◆篇一◆", "◆篇二◆"), ("【第一部分】", "【第二部分】"),
+    ("乡镇卫生院年度工作总结（一）", "乡镇卫生院年度工作总结（二）"), ("卫生院院长述职报告之一", "卫生院院长述职报告之二"),
+    ("一、县委书记在全县卫生健康工作会议上的讲话", "二、县长在全县卫生健康工作会议上的讲话")])
+def test_heldout11_label_styles_start_documents(first, second):
+    page = (f"卫生工作材料汇编\n{first}\n各位领导、同志们：一年来，我们认真履行职责，各项工作取得新进展。\n"
+            f"{second}\n尊敬的各位领导、同志们：现将本人一年来的工作情况报告如下，请予评议。")
+    result = strip_text(page)
+    assert [s["label"] for s in result["segments"]] == [first, second]
+
+
+def test_a_part_heading_without_brackets_is_the_texts_own():
+    page = ("县疾控中心工作总结\n2023年，县疾控中心在县卫健局的领导下，各项工作取得新进展。\n第一部分　2023年工作回顾\n"
+            "全年报告法定传染病23例，及时报告率100%。\n第二部分　2024年重点任务\n继续做好传染病防控和免疫规划工作。")
+    result = strip_text(page)
+    assert len(result["segments"]) == 1 and "第一部分　2023年工作回顾" in kept(result)
+
+
+def test_a_copyright_notice_glued_after_the_last_sentence_goes_and_the_sentence_stays():
+    last = "我们将以这次检查为契机，对照标准查漏补缺，持续巩固创建成果，努力把卫生院建设成为群众满意的健康守护站。谢谢各位领导！"
+    result = strip_text(f"尊敬的各位领导：\n今年以来，我院认真落实各项任务，群众满意度不断提高。\n{last}本文版权归云笺材料网所有，未经授权禁止转载。")
+    assert kept(result)[-1] == last
+
+
+@pytest.mark.parametrize("line", ["·妇幼保健工作计划　　·2011年妇幼卫生工作要点　　·儿童保健科工作计划", "顶 (12)　　踩 (0)",
+                                  "6 W. n# Q: C/ ^2 a", "[!--empirenews.page--]", "本文标题：县妇幼保健院2011年工作计划",
+                                  "（推荐：贝叶文秘网VIP会员，万篇精品材料一键下载）", "【AI写材料】输入主题，三秒生成讲话稿，点此免费试用>>",
+                                  "您查询的关键词已被标出：卫生院　上半年　工作总结"])
+def test_heldout11_chrome_goes(line):
+    page = f"同志们：\n今年以来，全县卫生健康系统认真落实各项任务。\n{line}\n群众满意度不断提高，各项指标圆满完成。"
+    assert line not in kept(strip_text(page))
+
+
+def test_a_notice_that_the_rest_shows_after_a_comment_flags_the_cut():
+    result = strip_text("尊敬的调研组各位领导：\n今年以来，我院认真落实各项任务，群众满意度不断提高。\n此处内容已隐藏，评论本文并刷新页面后即可查看！")
+    assert result["segments"][0]["truncated"] is True

@@ -91,31 +91,69 @@ SET_PATTERNS = 20
 SET_MAX_MEM = 32 << 20
 
 
+def _alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a pattern (split on | outside groups, classes and escapes)."""
+    found, depth, in_class, escaped, current = [], 0, False, False, []
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            found.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    found.append("".join(current))
+    return found
+
+
+def anchored(source: str) -> bool:
+    """Does every alternative of the pattern start with ^ (a match can only start at the text's
+    start)? Flags before it ((?m)^: at every line) make it not anchored, and so does any syntax the
+    split above does not follow (a ] first in a class, \\Q…\\E): unanchored is only slower."""
+    if "[]" in source or "[^]" in source or "\\Q" in source:
+        return False
+    return all(alternative.startswith("^") for alternative in _alternatives(source))
+
+
 class PatternSet:
     """Many patterns scanned at once (which of them match a line), as a few RE2 sets of at most
     SET_PATTERNS patterns: bounded repeats (.{0,200}) in one large set make a DFA that either grows
-    with the text or, cut short, falls back to the NFA. Match returns global indexes, sorted."""
+    with the text or, cut short, falls back to the NFA. Match returns global indexes, sorted.
+
+    Patterns anchored at the start (^…, most of a classifier's shapes) go to sets anchored there
+    too: their scan stops where no pattern can match any more, a few dozen characters into a long
+    line, instead of running to its end with the unanchored ones (the classifier's 96 shapes over
+    37,000 lines: 0.72 s in one kind of set, 0.33 s split; the same matches)."""
 
     def __init__(self, sources: list[str], max_mem: int = SET_MAX_MEM, per_set: int = 0):
-        count = max(1, -(-len(sources) // (per_set or SET_PATTERNS)))
-        self.count = count
-        self.sets = []
-        for start in range(count):  # patterns dealt round-robin: set g holds g, g+count, g+2*count, ...
-            options = re2.Options()
-            options.max_mem = max_mem
-            rule_set = re2.Set.SearchSet(options)
-            for source in sources[start::count]:
-                rule_set.Add(source)
-            rule_set.Compile()
-            self.sets.append(rule_set)
+        per_set = per_set or SET_PATTERNS
+        self.sets = []  # (RE2 set, the global index of each of its patterns)
+        for kind, members in ((re2.Set.MatchSet, [i for i, source in enumerate(sources) if anchored(source)]),
+                              (re2.Set.SearchSet, [i for i, source in enumerate(sources) if not anchored(source)])):
+            count = -(-len(members) // per_set)
+            for start in range(count):  # patterns dealt round-robin: set g holds g, g+count, ...
+                options = re2.Options()
+                options.max_mem = max_mem
+                rule_set = kind(options)
+                for index in members[start::count]:
+                    rule_set.Add(sources[index])
+                rule_set.Compile()
+                self.sets.append((rule_set, members[start::count]))
+        self.count = len(self.sets)
 
     def Match(self, text: str | bytes) -> list[int]:  # noqa: N802 (the name RE2's sets use)
         data = text.encode("utf-8") if isinstance(text, str) else text  # once, not once per set
-        if self.count == 1:
-            return sorted(self.sets[0].Match(data) or ())
         found = []
-        for start, rule_set in enumerate(self.sets):
-            found += [start + local * self.count for local in rule_set.Match(data) or ()]
+        for rule_set, members in self.sets:
+            found += [members[local] for local in rule_set.Match(data) or ()]
         return sorted(found)
 
 

@@ -999,3 +999,30 @@ def test_heldout11_chrome_goes(line):
 def test_a_notice_that_the_rest_shows_after_a_comment_flags_the_cut():
     result = strip_text("尊敬的调研组各位领导：\n今年以来，我院认真落实各项任务，群众满意度不断提高。\n此处内容已隐藏，评论本文并刷新页面后即可查看！")
     assert result["segments"][0]["truncated"] is True
+
+
+def test_a_signature_date_on_every_page_of_a_site_is_not_site_chrome():
+    pages = [{"source_id": f"p{n}", "key": f"k{n}", "row": {"site": "fanli"}, "path": f"p{n}.txt",
+              "text": f"同志们：\n今年以来，第{n}项工作稳步推进，群众满意度不断提高，各项指标圆满完成。\n桐湾镇中心卫生院\n2023年11月{20 + n}日"}
+             for n in range(3)]
+    for record in strip.inputs_in_memory(pages):
+        result = strip.strip_record(record)
+        assert kept(result)[-1].startswith("2023年11月"), removed(result)
+
+
+@pytest.mark.parametrize("line", ["衛生院年度工作總結提要:加強宣傳。通過宣傳欄廣泛宣傳政策，提高群眾知曉率。",
+                                  "2023-06-21　　凌云阁主　　阅 1,286　　转 37", "专心---专注---专业",
+                                  "以上内容仅代表作者个人观点，不代表积云图书馆立场。如发现有害或侵权内容，请点击一键举报。", "# 实施方案 # 慢病防控 # 卫生院"])
+def test_heldout12_chrome_goes(line):
+    page = f"同志们：\n今年以来，全县卫生健康系统认真落实各项任务。\n群众满意度不断提高，各项指标圆满完成。\n{line}"
+    assert line not in kept(strip_text(page))
+
+
+@pytest.mark.parametrize("first, second", [("① 在全县卫生健康系统党风廉政建设工作会议上的讲话", "② 卫健局党组书记在警示教育大会上的讲话"),
+                                           ("其一　参加县级医院进修学习心得", "其二　护理人文关怀培训心得体会")])
+def test_circled_and_qi_numbered_titles_start_documents_and_a_point_does_not(first, second):
+    page = (f"卫生工作材料汇编\n{first}\n同志们：今天我们召开会议，总结工作，部署任务，大家要认真贯彻落实。\n"
+            f"{second}\n同志们：这次会议很重要，大家要认真贯彻落实。")
+    assert [s["label"] for s in strip_text(page)["segments"]] == [first, second]
+    point = strip_text("卫生院工作总结\n一年来，我院各项工作取得新进展。\n其一、加强组织领导\n成立领导小组，明确责任分工。")
+    assert len(point["segments"]) == 1

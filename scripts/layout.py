@@ -68,6 +68,31 @@ def outline(live: list[int], stripped: list[str]) -> list[int]:
     return []
 
 
+# A generated table of contents numbers the headings it lists (1. 一、指导思想).
+NUMBERED_ENTRY = re.compile(r"^\d{1,2}[.、．]\s*(?P<heading>\S.*)$")
+
+
+def heading_echoes(live: list[int], stripped: list[str]) -> list[int]:
+    """A blog's or viewer's table of contents elsewhere on the page: a run of numbered lines, each
+    a heading the text has on a line of its own (1. 一、指导思想 when 一、指导思想 is in the text), at
+    least OUTLINE_MIN_LINES of them. The text's headings stay."""
+    keys: dict[str, int] = {}
+    for index in live:
+        keys.setdefault(_key(stripped[index]), index)
+    found, run = [], []
+    for index in live + [None]:
+        entry = NUMBERED_ENTRY.match(stripped[index]) if index is not None else None
+        echoed = entry is not None and keys.get(_key(entry.group("heading")), index) != index \
+            and "numbered_heading" in classify.shapes_of(entry.group("heading"))
+        if echoed:
+            run.append(index)
+            continue
+        if len(run) >= OUTLINE_MIN_LINES:
+            found += run
+        run = []
+    return found
+
+
 def contents(live: list[int], stripped: list[str], candidates: set[int]) -> tuple[dict[int, labels.Label], set[int]]:
     """A compilation's table of contents names its documents (…院长述职报告……1, 1. 在…会上的讲话);
     where those names recur below it as lines of their own, each starts a document titled by it.

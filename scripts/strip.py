@@ -183,6 +183,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {count} lines of the page>")
     for index in layout.outline(list(page.live()), stripped):
         page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
+    for index in layout.heading_echoes(list(page.live()), stripped):
+        page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<a contents of the text's headings>")
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
     # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.

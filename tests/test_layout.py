@@ -37,3 +37,13 @@ def test_contents_that_name_documents_label_their_repeats_and_need_two():
     assert headings[2].base == "县人民医院院长述职报告" and headings[2].rule == layout.CONTENTS_RULE_ID
     one = "\n".join(text.split("\n")[1:])  # one pair: a repeated title, not a table of contents
     assert layout.contents(*lines_of(one), set(lines_of(one)[0])) == ({}, set())
+
+
+def test_a_numbered_contents_of_the_texts_headings_is_an_echo_and_the_headings_stay():
+    text = ("一、指导思想\n坚持预防为主。\n二、工作目标\n管理率达到六成。\n三、主要措施\n加强随访。\n"
+            "文章目录\n1. 一、指导思想\n2. 二、工作目标\n3. 三、主要措施")
+    live, stripped = lines_of(text)
+    assert layout.heading_echoes(live, stripped) == [7, 8, 9]
+    two = "\n".join(text.split("\n")[:-1])  # two entries: a list, not a table of contents
+    assert layout.heading_echoes(*lines_of(two)) == []
+    assert layout.heading_echoes(*lines_of("1. 一、指导思想\n2. 二、工作目标\n3. 三、主要措施")) == []  # nothing echoed

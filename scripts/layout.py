@@ -47,6 +47,12 @@ def running_heads(live: list[int], stripped: list[str]) -> dict[int, int]:
     return {index: len(indexes) for indexes in seen.values() if len(indexes) >= 2 for index in indexes}
 
 
+def _is_heading(text: str) -> bool:
+    """A numbered heading on a line of its own (一、…, （一）…): short, no full stop (a comma may be)."""
+    return len(text) <= OUTLINE_MAX_CHARS and not SENTENCE_END.search(text) \
+        and "numbered_heading" in classify.shapes_of(text)
+
+
 def outline(live: list[int], stripped: list[str]) -> list[int]:
     """A site's outline of the text above it: a run of numbered headings (一、…, （一）…) with no text
     between them, before the page's first sentence, whose first heading recurs below as the text's
@@ -55,8 +61,7 @@ def outline(live: list[int], stripped: list[str]) -> list[int]:
     run: list[int] = []
     for position, index in enumerate(live + [None]):
         text = stripped[index] if index is not None else ""
-        if index is not None and len(text) <= OUTLINE_MAX_CHARS and not SENTENCE_END.search(text) \
-                and "numbered_heading" in classify.shapes_of(text):
+        if index is not None and _is_heading(text):
             run.append(index)
             continue
         if len(run) >= OUTLINE_MIN_LINES:
@@ -76,15 +81,17 @@ def heading_echoes(live: list[int], stripped: list[str]) -> list[int]:
     """A blog's or viewer's table of contents elsewhere on the page: a run of numbered lines, each
     a heading the text has on a line of its own (1. 一、指导思想 when 一、指导思想 is in the text), at
     least OUTLINE_MIN_LINES of them. The text's headings stay."""
-    keys: dict[str, int] = {}
+    entries = {}  # line index -> the heading it names, for numbered lines that name one
     for index in live:
-        keys.setdefault(_key(stripped[index]), index)
+        entry = NUMBERED_ENTRY.match(stripped[index]) if len(stripped[index]) <= OUTLINE_MAX_CHARS + 4 else None
+        if entry is not None and _is_heading(entry.group("heading")):
+            entries[index] = _key(entry.group("heading"))
+    if len(entries) < OUTLINE_MIN_LINES:
+        return []  # most pages: no line to look up, the text's lines are not keyed
+    headings = {_key(stripped[index]) for index in live if index not in entries and _is_heading(stripped[index])}
     found, run = [], []
     for index in live + [None]:
-        entry = NUMBERED_ENTRY.match(stripped[index]) if index is not None else None
-        echoed = entry is not None and keys.get(_key(entry.group("heading")), index) != index \
-            and "numbered_heading" in classify.shapes_of(entry.group("heading"))
-        if echoed:
+        if index in entries and entries[index] in headings:
             run.append(index)
             continue
         if len(run) >= OUTLINE_MIN_LINES:

@@ -147,7 +147,6 @@ class PatternSet:
                     rule_set.Add(sources[index])
                 rule_set.Compile()
                 self.sets.append((rule_set, members[start::count]))
-        self.count = len(self.sets)
 
     def Match(self, text: str | bytes) -> list[int]:  # noqa: N802 (the name RE2's sets use)
         data = text.encode("utf-8") if isinstance(text, str) else text  # once, not once per set

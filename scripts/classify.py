@@ -103,6 +103,8 @@ def load(path: Path = DATA) -> Classifier:
             problems.append(f"rules/boilerplate.toml: cue {index} words must be a list of non-empty strings")
             continue
         for word in words:
+            if word in weights:  # one word, one weight: a second listing would be dead or overrule the first
+                problems.append(f"rules/boilerplate.toml: cue word {word!r} is listed twice")
             weights[word] = max(weights.get(word, weight), weight)
     shapes, truncation_shapes, reply_shapes, answer_shapes, withheld = [], [], [], [], set()
     for index, shape in enumerate(data.get("shape", []), start=1):
@@ -136,6 +138,8 @@ def load(path: Path = DATA) -> Classifier:
     if not isinstance(headers, list) or not headers or not all(isinstance(w, str) and w for w in headers):
         problems.append("rules/boilerplate.toml: lists.headers must be a non-empty list of strings")
         headers = ["-"]
+    problems += [f"rules/boilerplate.toml: lists.headers lists {word!r} twice"
+                 for word in sorted({word for word in headers if headers.count(word) > 1})]
     item_max_chars = int(_number(problems, "lists.item_max_chars", lists.get("item_max_chars")))
     if problems:
         raise ClassifierDataError("\n".join(problems))

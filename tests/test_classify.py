@@ -205,3 +205,17 @@ def test_every_pattern_set_finds_what_its_patterns_find_alone():
         for line in lines:
             assert found.Match(line) == [i for i, pattern in enumerate(compiled) if pattern.search(line)], line
     assert len(lines) > 3000 and anchored_seen > 50
+
+
+def test_a_cue_word_or_list_header_listed_twice_is_refused(tmp_path):
+    # One word, one weight: a second listing is either dead or overrules the first unseen.
+    data = classify.read_data().copy()
+    word = data["cue"][0]["words"][0]
+    data["cue"] = list(data["cue"]) + [{"weight": 1.0, "words": [word]}]
+    data["lists"] = dict(data["lists"], headers=list(data["lists"]["headers"]) + [data["lists"]["headers"][0]])
+    path = tmp_path / "boilerplate.toml"
+    path.write_text(_toml(data), encoding="utf-8")
+    with pytest.raises(classify.ClassifierDataError) as error:
+        classify.load(path)
+    assert f"cue word {word!r} is listed twice" in str(error.value)
+    assert f"lists.headers lists {data['lists']['headers'][0]!r} twice" in str(error.value)

@@ -347,10 +347,25 @@ def cut_marker(shadow: str) -> tuple[bool, int | None]:
         if match is None:
             continue
         found = True
-        index = pattern.groupindex.get("missing")
-        if index is not None and match.group(index):
-            counts.append(int(match.group(index).replace(",", "")))
+        count = stated_missing(match)
+        if count is not None:
+            counts.append(count)
     return found, max(counts) if counts else None
+
+
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def stated_missing(match) -> int | None:
+    """The characters a cut marker says are gone: its ``missing`` group, or ``total`` less ``shown``
+    (全文共2,942字，当前显示472字); thousands separators read (4,816 is 4816)."""
+    groups = match.groupdict()
+    if groups.get("missing"):
+        return _count(groups["missing"])
+    if groups.get("total") and groups.get("shown"):
+        return max(0, _count(groups["total"]) - _count(groups["shown"]))
+    return None
 
 
 def says_withheld(shadow: str) -> bool:

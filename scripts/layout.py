@@ -10,6 +10,7 @@ line indexes; strip records the removals and labels.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scripts import classify, labels
 
@@ -120,3 +121,60 @@ def contents(live: list[int], stripped: list[str], candidates: set[int]) -> tupl
     headings = {indexes[-1]: labels.Label(CONTENTS_RULE_ID, len(stripped[indexes[-1]]), stripped[indexes[-1]], False)
                 for indexes in pairs}
     return headings, {index for indexes in pairs for index in indexes[:-1]}
+
+
+# --- the site's own name, spliced into the text as a watermark ------------------------------------
+
+OWN_NAME_RULE_ID = "classifier.own_name"
+HAN = "\u3400-\u9fff"
+_NAME = rf"[{HAN}][{HAN}0-9]{{2,11}}"
+_DOMAIN = r"(?:https?://)?(?:www\.|m\.|wap\.)?(?P<domain>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})"
+# A page names its site where it claims the rights (千文阁 qianwen-ge.com 版权所有, © 2024 易档文库 …).
+COPYRIGHT = re.compile(r"©|\(c\)|copyright|版权所有|all rights reserved", re.IGNORECASE)
+OWNER_NAMES = (
+    re.compile(rf"(?P<name>{_NAME}?)\s*(?:{_DOMAIN}\S*)?\s*(?:版权所有|all rights reserved)", re.IGNORECASE),
+    re.compile(rf"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d\d\s*(?:[-–—~至]\s*(?:19|20)\d\d)?)?\s*(?P<name>{_NAME})"
+               rf"(?:\s*{_DOMAIN})?", re.IGNORECASE),
+)
+DOMAIN = re.compile(rf"(?<![\w.@-]){_DOMAIN}", re.IGNORECASE)
+# An institution's name is its text's subject (XX县卫生健康局 版权所有 on a bureau's own site): never a watermark.
+INSTITUTION = re.compile(r"(?:[局委院所厅部办处科室府会馆队站]|中心|公司|集团|学校|协会|学会)$")
+NOT_A_NAME = re.compile(r"^(?:本|该|此|网站|网络|转载)")
+
+
+def own_names(chrome: list[str]) -> list[str]:
+    """The names and domains a page's rights line gives its site (the text of removed lines, as
+    shadows), longest first: a site that writes its name into the text marks it as its own."""
+    names: set[str] = set()
+    for text in chrome:
+        if not COPYRIGHT.search(text):
+            continue
+        for pattern in OWNER_NAMES:
+            for match in pattern.finditer(text):
+                name = match.group("name")
+                if name and not INSTITUTION.search(name) and not NOT_A_NAME.match(name):
+                    names.add(name)
+        for match in DOMAIN.finditer(text):
+            names.add(match.group("domain").lower())
+    return sorted(names, key=lambda name: (-len(name), name))
+
+
+def own_name_spans(text: str, names: list[str]) -> list[tuple[int, int]]:
+    """Where a line holds the site's own name or domain (with a bracket around it, or a scheme and
+    path on the domain): the spans to take out."""
+    if not names:
+        return []
+    pattern = _own_name_pattern(tuple(names))
+    return [match.span() for match in pattern.finditer(text)]
+
+
+_OPEN, _CLOSE = "（(〔【[［〖<《", "）)〕】]］〗>》"
+
+
+@lru_cache(maxsize=256)
+def _own_name_pattern(names: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(
+        rf"(?:https?://)?(?:www\.|m\.|wap\.)?{re.escape(name)}(?:/[\w./?=&%-]*)?" if name.isascii() else re.escape(name)
+        for name in names)
+    bracketed = rf"[{re.escape(_OPEN)}]\s*(?:{alternatives})(?:\s+(?:{alternatives}))?\s*[{re.escape(_CLOSE)}]"
+    return re.compile(rf"{bracketed}|(?:{alternatives})", re.IGNORECASE)

@@ -123,15 +123,6 @@ def group(match, rule: Rule, name: str) -> tuple[int, int] | None:
     return match.start(index), match.end(index)
 
 
-def missing_from(match, rule: Rule) -> int | None:
-    groups = match.groupdict()
-    if groups.get("missing"):
-        return int(groups["missing"])
-    if groups.get("total") and groups.get("shown"):
-        return max(0, int(groups["total"]) - int(groups["shown"]))
-    return None
-
-
 @dataclass
 class Removal:
     rule: str
@@ -271,6 +262,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     _link_lists(page, stripped, first_body, last_body)
     _enclosed_runs(page, stripped, scores, first_body, last_body)
     _inline(page, rules)
+    _own_names(page)
     _repeated_titles(page, rules)
     # A suspect line that inline rules emptied, or that another rule removed, is no longer kept.
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
@@ -611,6 +603,20 @@ def _inline(page: PageStrip, rules: RuleSet) -> None:
                     del page.spans[index]
 
 
+def _own_names(page: PageStrip) -> None:
+    """The site's own name, as its rights line gives it, inside a kept line is a watermark
+    (…基本公千文阁共卫生服务…): a span, wherever it stands."""
+    names = layout.own_names([page.shadows[index].text for index in page.removed])
+    if not names:
+        return
+    for index in list(page.live()):
+        shadow, line = page.shadows[index], page.lines[index]
+        spans = [(*shadow.to_line(start, end, len(line)), layout.OWN_NAME_RULE_ID)
+                 for start, end in layout.own_name_spans(shadow.text, names)]
+        if spans:
+            page.spans[index] = _disjoint(page.spans.get(index, []) + spans)
+
+
 # The most characters other than spaces a collection suffix takes off a title (【精选100篇】).
 TITLE_SUFFIX_CHARS = 10
 
@@ -868,8 +874,8 @@ def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> 
             found.setdefault(owner(line), []).append(missing)
         for rule in rules.truncation:
             match = rule.pattern.search(shadow)
-            if match is not None and not (stated_nothing and missing_from(match, rule) is None):
-                found.setdefault(owner(line), []).append(missing_from(match, rule))
+            if match is not None and not (stated_nothing and classify.stated_missing(match) is None):
+                found.setdefault(owner(line), []).append(classify.stated_missing(match))
     for position, segment in enumerate(segments):
         last = segment["lines"][-1][1] if segment["lines"] else ""
         if TRAILING_ELLIPSIS.search(last) and not re.search(r"[。！？!?]\s*(?:\.{2,}|…+)\s*$", last):

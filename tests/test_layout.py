@@ -47,3 +47,18 @@ def test_a_numbered_contents_of_the_texts_headings_is_an_echo_and_the_headings_s
     two = "\n".join(text.split("\n")[:-1])  # two entries: a list, not a table of contents
     assert layout.heading_echoes(*lines_of(two)) == []
     assert layout.heading_echoes(*lines_of("1. 一、指导思想\n2. 二、工作目标\n3. 三、主要措施")) == []  # nothing echoed
+
+
+def test_a_sites_own_name_comes_from_its_rights_line_and_an_institution_is_never_one():
+    chrome = ["千文阁 qianwen-ge.example 版权所有　如有侵权请联系删除", "© 2019-2024 易档文库　京ICP备20300001号",
+              "Copyright © 2024 某县卫生健康局 版权所有", "联系我们 admin@mail-host.example", "千文阁 - 免费范文参考网"]
+    assert layout.own_names(chrome) == ["qianwen-ge.example", "易档文库", "千文阁"]
+    assert layout.own_names(["千文阁 - 免费范文参考网"]) == []  # no rights claimed: no name learned
+
+
+def test_a_sites_own_name_is_a_span_in_a_word_in_brackets_and_as_an_address():
+    names = ["qianwen-ge.example", "千文阁"]
+    text = "基本公千文阁共卫生服务（千文阁 qianwen-ge.example）已覆盖，详见 https://www.qianwen-ge.example/a/1.html 。"
+    spans = layout.own_name_spans(text, names)
+    kept = "".join(text[end:next_start] for (_, end), (next_start, _) in zip([(0, 0)] + spans, spans + [(len(text), 0)]))
+    assert kept == "基本公共卫生服务已覆盖，详见  。"

@@ -196,6 +196,15 @@ def test_a_site_without_a_profile_gets_the_generic_rules_and_the_classifier():
     assert kept(result) == ["今年以来，我院认真落实各项工作，成效明显。"]
 
 
+def test_the_sites_own_name_from_its_rights_line_goes_from_inside_the_text():
+    text = speech_with("千文阁 qianwen-ge.example 版权所有", at_end=True).replace("全县卫生", "全县千文阁卫生")
+    result = strip_text(text, "new-site")
+    assert kept(result)[1] == "今年以来，全县卫生健康系统认真落实各项任务。"
+    assert ("classifier.own_name", "千文阁") in removed(result)
+    bureau = speech_with("某县卫生健康局 版权所有", at_end=True).replace("全县卫生健康系统", "某县卫生健康局")
+    assert kept(strip_text(bureau, "new-site"))[1] == "今年以来，某县卫生健康局认真落实各项任务。"
+
+
 def test_generic_as_a_site_name_is_refused():
     with pytest.raises(PageError, match="site 'generic' is the rules for every page"):
         strip_text("同志们:\n今天开会。", "generic")

@@ -123,9 +123,34 @@ def contents(live: list[int], stripped: list[str], candidates: set[int]) -> tupl
     return headings, {index for indexes in pairs for index in indexes[:-1]}
 
 
+# A document viewer numbers the chunks it shows the text in (1、…, 2、…): page-long lines whose breaks
+# fall inside sentences, which a list's items never do.
+CHUNK_MARK = re.compile(r"^(?P<number>\d{1,3})、")
+CHUNK_MIN_CHARS = 150
+SENTENCE_CLOSE = re.compile(r"[。！？!?；;…”」』）)]$")
+
+
+def chunk_numbers(live: list[int], stripped: list[str]) -> dict[int, int]:
+    """Line index -> length of its chunk number, for a run of lines numbered 1、2、3… in order, each
+    at least CHUNK_MIN_CHARS long, with at least one line before the last ending inside a sentence."""
+    found: dict[int, int] = {}
+    run: list[int] = []
+    for index in live + [None]:
+        mark = CHUNK_MARK.match(stripped[index]) if index is not None else None
+        if mark is not None and len(stripped[index]) >= CHUNK_MIN_CHARS \
+                and int(mark.group("number")) == len(run) + 1:
+            run.append(index)
+            continue
+        if len(run) >= 2 and any(not SENTENCE_CLOSE.search(stripped[line]) for line in run[:-1]):
+            found.update({line: CHUNK_MARK.match(stripped[line]).end() for line in run})
+        run = [index] if mark is not None and int(mark.group("number")) == 1 \
+            and len(stripped[index]) >= CHUNK_MIN_CHARS else []
+    return found
+
 # --- the site's own name, spliced into the text as a watermark ------------------------------------
 
 OWN_NAME_RULE_ID = "classifier.own_name"
+CHUNK_RULE_ID = "classifier.chunk_number"
 HAN = "\u3400-\u9fff"
 _NAME = rf"[{HAN}][{HAN}0-9]{{2,11}}"
 _DOMAIN = r"(?:https?://)?(?:www\.|m\.|wap\.)?(?P<domain>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})"

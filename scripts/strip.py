@@ -263,6 +263,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     _enclosed_runs(page, stripped, scores, first_body, last_body)
     _inline(page, rules)
     _own_names(page)
+    _chunk_numbers(page)
     _repeated_titles(page, rules)
     # A suspect line that inline rules emptied, or that another rule removed, is no longer kept.
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
@@ -615,6 +616,16 @@ def _own_names(page: PageStrip) -> None:
                  for start, end in layout.own_name_spans(shadow.text, names)]
         if spans:
             page.spans[index] = _disjoint(page.spans.get(index, []) + spans)
+
+
+def _chunk_numbers(page: PageStrip) -> None:
+    """A document viewer's chunk numbers at the start of its page-long lines go as spans."""
+    live = list(page.live())
+    for index, length in layout.chunk_numbers(live, [page.shadows[i].text.strip() for i in range(len(page.lines))]).items():
+        shadow, line = page.shadows[index], page.lines[index]
+        lead = len(shadow.text) - len(shadow.text.lstrip())
+        span = (*shadow.to_line(lead, lead + length, len(line)), layout.CHUNK_RULE_ID)
+        page.spans[index] = _disjoint(page.spans.get(index, []) + [span])
 
 
 # The most characters other than spaces a collection suffix takes off a title (【精选100篇】).

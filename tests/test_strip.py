@@ -134,6 +134,10 @@ def test_generic_lines_go_anywhere(line, rule):
     ("规范管理率65.1%，4 ^, f. Y血糖控制率52.7%。", "4 ^, f. Y", "classifier.inline.forum_jammer"),
     ("义诊活动受到群众欢迎。（记者 陈晓 摄）", "（记者 陈晓 摄）", "classifier.inline.credit_spliced"),
     ("— 2 —在肯定成绩的同时，也要看到不足。", "— 2 —", "classifier.inline.page_number_leading"),
+    ("落实核查制度。精选优质文档-----倾情为你奉上（四）加强培训。", "精选优质文档-----倾情为你奉上",
+     "classifier.inline.shared_doc_header"),
+    ("圆满完成全年任务。【公文达人】一键生成同类讲话稿，点此试用>>", "【公文达人】一键生成同类讲话稿，点此试用>>",
+     "classifier.inline.advert_glued_end"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -203,6 +207,22 @@ def test_the_sites_own_name_from_its_rights_line_goes_from_inside_the_text():
     assert ("classifier.own_name", "千文阁") in removed(result)
     bureau = speech_with("某县卫生健康局 版权所有", at_end=True).replace("全县卫生健康系统", "某县卫生健康局")
     assert kept(strip_text(bureau, "new-site"))[1] == "今年以来，某县卫生健康局认真落实各项任务。"
+
+
+def test_a_viewers_chunk_numbers_go_and_a_lists_numbers_stay():
+    sentence = "全院职工围绕年度目标，扎实推进基本公共卫生服务项目，老年人健康管理率稳步提高，"
+    chunks = f"1、{sentence * 6}群众满意\n2、度明显提升。{sentence * 5}各项工作取得新成效。"
+    result = strip_text(f"卫生院工作总结\n{chunks}", "new-site")
+    assert [t for r, t in removed(result) if r == "classifier.chunk_number"] == ["1、", "2、"]
+    assert kept(result)[0].startswith("全院职工")
+    points = f"1、{sentence * 6}成效明显。\n2、{sentence * 5}成效明显。"  # each item ends its sentence
+    assert not [r for r, _ in removed(strip_text(f"卫生院工作总结\n{points}", "new-site")) if r == "classifier.chunk_number"]
+
+
+def test_a_bracketed_label_takes_the_title_its_qualifier_closes():
+    result = strip_text(two_items("【第1篇】医院科室年度工作总结（内科）自今年以来，内科认真落实各项制度。",
+                                  "【第2篇】医院科室年度工作总结（外科）2023年，外科在院党委领导下开展工作。"), "new-site")
+    assert [s["label"] for s in result["segments"]][-2:] == ["【第1篇】医院科室年度工作总结（内科）", "【第2篇】医院科室年度工作总结（外科）"]
 
 
 def test_generic_as_a_site_name_is_refused():

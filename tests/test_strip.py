@@ -138,6 +138,9 @@ def test_generic_lines_go_anywhere(line, rule):
      "classifier.inline.shared_doc_header"),
     ("圆满完成全年任务。【公文达人】一键生成同类讲话稿，点此试用>>", "【公文达人】一键生成同类讲话稿，点此试用>>",
      "classifier.inline.advert_glued_end"),
+    ("均高于全市平均水平。【AI写材料】输入主题，点此免费试用>>这些成绩来之不易。", "【AI写材料】输入主题，点此免费试用>>",
+     "classifier.inline.advert_glued_end"),
+    ("新招聘医学毕业生4名，- 2 -卫生院队伍结构进一步优化。", "- 2 -", "classifier.inline.page_number_inside"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")

@@ -23,8 +23,9 @@ OUTLINE_MIN_LINES = 3
 OUTLINE_MAX_CHARS = 60
 SENTENCE_END = re.compile(r"[。！？!?；;]")  # a heading may hold a comma (三、突出重点，扎实做好…), not a full stop
 
-# A table of contents' entry: its heading, then leader dots and a page number (县人民医院院长述职报告……1).
-CONTENTS_ENTRY = re.compile(r"^(?P<heading>.+?)\s*(?:…{2,}|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
+# A table of contents' entry: its heading (numbered or not), then leader dots and a page number
+# (县人民医院院长述职报告……1, 2.…上的工作部署…4).
+CONTENTS_ENTRY = re.compile(r"^(?:\d{1,2}[.、．]\s*)?(?P<heading>.+?)\s*(?:…+|\.{4,}|·{4,}|-{4,})\s*\d{1,3}$")
 CONTENTS_MAX_CHARS = 160  # a title with its leader dots and page number
 TITLE_MAX_CHARS = 60  # a title is at most this long (visible characters); strip uses it too
 CONTENTS_RULE_ID = labels.RULE_PREFIX + "contents_heading"
@@ -123,6 +124,35 @@ def contents(live: list[int], stripped: list[str], candidates: set[int]) -> tupl
     return headings, {index for indexes in pairs for index in indexes[:-1]}
 
 
+# A 范文 page's writing guide above its template: a heading asking how a document type is written
+# (…工作总结怎么写, …计划的作用和意义, 如何写好述职报告), the site's prose and lists, then the heading
+# that opens the template (…工作总结范文).
+_DOC_TYPE = r"(?:总结|计划|报告|讲话稿?|方案|心得体会|心得|体会|发言稿?|致辞|汇报|材料|要点|意见|规划|简报)"
+GUIDE_HEADING = re.compile(
+    rf"^(?:[^，。,；;！!]{{2,30}}?{_DOC_TYPE}的?(?:怎么写|如何写|怎样写|写法|写作格式|格式|格式要求|写作要点|写作技巧|写作方法|"
+    rf"包括哪些(?:内容|方面)?|有哪些(?:内容)?|的?作用(?:和|与|及)?(?:意义)?|意义|是什么|注意事项)|"
+    rf"(?:如何|怎样|怎么)写好?[^，。,；;！!]{{0,30}}{_DOC_TYPE})[?？]?$")
+TEMPLATE_HEADING = re.compile(
+    r"^[^，。,；;！!]{2,40}?(?:范文|范例|模板|范本|样本|例文|示例)(?:\s*[(（]?(?:通用|精选|最新)?\s*\d{0,2}\s*篇?[)）]?)?$")
+GUIDE_MAX_LINES = 20
+GUIDE_RULE_ID = "classifier.writing_guide"
+
+
+def writing_guide(live: list[int], stripped: list[str]) -> list[int]:
+    """The lines from a writing guide's first heading to the template's heading (both included),
+    when a template heading follows within GUIDE_MAX_LINES lines and the template's text (or its
+    first item's label) follows it (a Q&A page titled …怎么写 answers with the text itself, and its related links below name 范文)."""
+    for position, index in enumerate(live):
+        if not GUIDE_HEADING.match(stripped[index]):
+            continue
+        for end in range(position + 1, min(position + GUIDE_MAX_LINES, len(live) - 1)):
+            heading, after = stripped[live[end]], stripped[live[end + 1]]
+            if TEMPLATE_HEADING.match(heading) and not GUIDE_HEADING.match(heading):
+                opens_text = classify.is_body_like(after, classify.score_line(after)) or labels.find(after) is not None
+                return live[position:end + 1] if opens_text else []
+        return []
+    return []
+
 # A document viewer numbers the chunks it shows the text in (1、…, 2、…): page-long lines whose breaks
 # fall inside sentences, which a list's items never do.
 CHUNK_MARK = re.compile(r"^(?P<number>\d{1,3})、")
@@ -162,18 +192,21 @@ OWNER_NAMES = (
                rf"(?:\s*{_DOMAIN})?", re.IGNORECASE),
 )
 DOMAIN = re.compile(rf"(?<![\w.@-]){_DOMAIN}", re.IGNORECASE)
+# … or where it writes its name beside its address (筠竹公文素材　www.yunzhu-ziliao.com, 翠微范文网 网址：…).
+NAME_AND_DOMAIN = re.compile(rf"(?P<name>[{HAN}][{HAN}0-9]{{2,11}})\s*(?:网址\s*[:：]\s*)?{_DOMAIN}", re.IGNORECASE)
 # An institution's name is its text's subject (XX县卫生健康局 版权所有 on a bureau's own site): never a watermark.
 INSTITUTION = re.compile(r"(?:[局委院所厅部办处科室府会馆队站]|中心|公司|集团|学校|协会|学会)$")
 NOT_A_NAME = re.compile(r"^(?:本|该|此|网站|网络|转载)")
 
 
 def own_names(chrome: list[str]) -> list[str]:
-    """The names and domains a page's rights line gives its site (the text of removed lines, as
-    shadows), longest first: a site that writes its name into the text marks it as its own."""
+    """The names and domains a page gives its site in its chrome (the text of removed lines, as
+    shadows): in its rights line, or a name beside a domain. Longest first: a site that writes its
+    name into the text marks it as its own."""
     names: set[str] = set()
     for text in chrome:
         if not COPYRIGHT.search(text):
-            continue
+            continue  # a name beside its domain (below) needs no rights line
         for pattern in OWNER_NAMES:
             for match in pattern.finditer(text):
                 name = match.group("name")
@@ -181,6 +214,10 @@ def own_names(chrome: list[str]) -> list[str]:
                     names.add(name)
         for match in DOMAIN.finditer(text):
             names.add(match.group("domain").lower())
+    for text in chrome:
+        for match in NAME_AND_DOMAIN.finditer(text):
+            if not INSTITUTION.search(match.group("name")) and not NOT_A_NAME.match(match.group("name")):
+                names.update((match.group("name"), match.group("domain").lower()))
     return sorted(names, key=lambda name: (-len(name), name))
 
 

@@ -391,7 +391,7 @@ def make_shadow(line: str, folded: str | None = None) -> Shadow:
 
 
 # Suffixes that turn a title into a collection title: "X(精选17篇)", "X范文".
-COLLECTION_SUFFIX = re.compile(r"(?:\s*[(【]\s*(?:精选|热门|推荐|通用|优秀)?\s*\d{1,3}\s*篇\s*[)】]|\s*共\s*\d{1,3}\s*篇|范文(?:大全)?)$")
+COLLECTION_SUFFIX = re.compile(r"(?:\s*[(【]\s*(?:精选|热门|推荐|通用|优秀)?\s*[一二三四五六七八九十\d]{1,3}\s*篇\s*[)】]|\s*共\s*\d{1,3}\s*篇|范文(?:大全)?)$")
 
 
 # A document site's file name: the title with its extension (…工作报告.docx).

@@ -147,11 +147,12 @@ class PageStrip:
             if index not in self.removed and line.strip():
                 yield index
 
-    def capture(self, match, rule: Rule, index: int) -> None:
-        """Named groups become metadata, taken from the real line (the shadow is only for matching)."""
+    def capture(self, match, rule: Rule, index: int, titles: bool = True) -> None:
+        """Named groups become metadata, taken from the real line (the shadow is only for matching);
+        a title or collection only where ``titles`` (above the text: below it, a title is a link's)."""
         line, shadow = self.lines[index], self.shadows[index]
         offset = len(shadow.text) - len(shadow.text.lstrip())  # rules match the stripped shadow
-        for name in ("title", "collection", "published"):
+        for name in ("title", "collection", "published") if titles else ("published",):
             span = group(match, rule, name)
             if span:
                 start, end = shadow.to_line(span[0] + offset, span[1] + offset, len(line))
@@ -174,6 +175,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {count} lines of the page>")
     for index in layout.outline(list(page.live()), stripped):
         page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
+    for index in layout.writing_guide(list(page.live()), stripped):
+        page.removed[index] = Removal(layout.GUIDE_RULE_ID, None, "<a guide to writing the template below>")
     for index in layout.heading_echoes(list(page.live()), stripped):
         page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<a contents of the text's headings>")
     live = list(page.live())
@@ -218,7 +221,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
                 _mark_label(page, index, labels.Label(rule.id, base[0], "", True))
                 continue
             page.removed[index] = Removal(rule.id)
-            page.capture(match, rule, index)
+            page.capture(match, rule, index, titles=index < first_body)
             if rule.boundary:
                 base = group(match, rule, "base")
                 page.boundaries[index] = {"label": lines[index].strip(),
@@ -649,6 +652,25 @@ def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
         for index in repeated:
             if index not in page.removed:
                 page.removed[index] = Removal(rule.id)
+    _template_titles_glued(page, [title for title in titles if TEMPLATE_TITLE.search(title)], rules.repeat[0].id)
+
+
+# A title that names a site's template (…工作计划范例, …实施方案模板): never the author's words, so
+# also a repeat where it runs into the first sentence of its text.
+TEMPLATE_TITLE = re.compile(r".{6}(?:范文|范例|范本|模板|样本|例文)$")
+
+
+def _template_titles_glued(page: PageStrip, titles: list[str], rule_id: str) -> None:
+    if not titles:
+        return
+    for index in list(page.live()):
+        shadow, line = page.shadows[index], page.lines[index]
+        lead = len(shadow.text) - len(shadow.text.lstrip())
+        for title in titles:
+            if shadow.text.startswith(title, lead) and labels.is_sentence(shadow.text[lead + len(title):]):
+                span = (*shadow.to_line(lead, lead + len(title), len(line)), rule_id)
+                page.spans[index] = _disjoint(page.spans.get(index, []) + [span])
+                break
 
 
 def numeral_value(numeral: str) -> int:

@@ -62,3 +62,27 @@ def test_a_sites_own_name_is_a_span_in_a_word_in_brackets_and_as_an_address():
     spans = layout.own_name_spans(text, names)
     kept = "".join(text[end:next_start] for (_, end), (next_start, _) in zip([(0, 0)] + spans, spans + [(len(text), 0)]))
     assert kept == "基本公共卫生服务已覆盖，详见  。"
+
+
+def test_a_writing_guide_goes_up_to_the_template_that_text_follows():
+    text = ("院感防控工作总结怎么写\n院感防控工作总结是对一定时期院感工作的回顾，要做到数据准确、条理清晰。\n"
+            "1. 基本情况：简要介绍组织架构。\n院感防控工作总结范文\n今年以来，我院认真落实院感防控各项制度，成效明显。")
+    assert layout.writing_guide(*lines_of(text)) == [0, 1, 2, 3]
+    # A Q&A page titled …怎么写 answers with the text; a related link naming 范文 below it opens nothing.
+    answer = ("社区卫生服务站年度工作计划怎么写\n为做好今年工作，结合本站实际，制定本计划。\n一、工作目标\n"
+              "社区卫生服务站年终总结范文\n社区医生个人工作计划怎么写？")
+    assert layout.writing_guide(*lines_of(answer)) == []
+
+
+def test_a_contents_entry_may_be_numbered_with_one_ellipsis_before_its_page():
+    text = ("1.县委副书记在全县医共体建设推进会上的讲话……2\n2.县卫生健康局局长在全县医共体建设推进会上的工作部署…4\n"
+            "县委副书记在全县医共体建设推进会上的讲话\n同志们：今天召开推进会。\n"
+            "县卫生健康局局长在全县医共体建设推进会上的工作部署\n各位领导、同志们：下面我作具体部署。")
+    live, stripped = lines_of(text)
+    headings, entries = layout.contents(live, stripped, set(live))
+    assert sorted(headings) == [2, 4] and entries == {0, 1}
+
+
+def test_a_name_beside_its_domain_in_the_chrome_is_the_sites_own():
+    assert layout.own_names(["筠竹公文素材　网址：www.yunzhu-ziliao.example　定制"]) == ["yunzhu-ziliao.example", "筠竹公文素材"]
+    assert layout.own_names(["主办：某县卫生健康局　www.mx-wjw.example"]) == []  # an institution's site

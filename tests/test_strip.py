@@ -141,6 +141,11 @@ def test_generic_lines_go_anywhere(line, rule):
     ("均高于全市平均水平。【AI写材料】输入主题，点此免费试用>>这些成绩来之不易。", "【AI写材料】输入主题，点此免费试用>>",
      "classifier.inline.advert_glued_end"),
     ("新招聘医学毕业生4名，- 2 -卫生院队伍结构进一步优化。", "- 2 -", "classifier.inline.page_number_inside"),
+    ("完整率均达98%。疾控中心工作总结2023 疾控中心个人总结范文 卫生院半年总结ppt",
+     "疾控中心工作总结2023 疾控中心个人总结范文 卫生院半年总结ppt", "classifier.inline.keyword_run"),
+    ("本文关键词：基层行，卫生院，迎检汇报。尊敬的各位领导：", "本文关键词：基层行，卫生院，迎检汇报。",
+     "classifier.inline.keyword_note_glued"),
+    ("范文仅供参考，自行编辑使用回顾今年，我科认真履行职责。", "范文仅供参考，自行编辑使用", "classifier.inline.usage_note_glued"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -226,6 +231,43 @@ def test_a_bracketed_label_takes_the_title_its_qualifier_closes():
     result = strip_text(two_items("【第1篇】医院科室年度工作总结（内科）自今年以来，内科认真落实各项制度。",
                                   "【第2篇】医院科室年度工作总结（外科）2023年，外科在院党委领导下开展工作。"), "new-site")
     assert [s["label"] for s in result["segments"]][-2:] == ["【第1篇】医院科室年度工作总结（内科）", "【第2篇】医院科室年度工作总结（外科）"]
+
+
+def test_a_keyword_run_glued_to_a_sentence_keeps_its_first_title_rather_than_lose_text():
+    text = "网络直报及时率、完整率均达疾控中心工作总结2023 疾控中心个人总结范文 卫生院半年总结ppt"
+    result = strip_text(speech_with(text))
+    assert kept(result)[2] == "网络直报及时率、完整率均达疾控中心工作总结2023"
+
+
+def test_labels_titled_with_a_numeral_in_brackets_or_tongyong_n_split_the_page():
+    result = strip_text(two_items("县医院院长述职报告范文【一】", "县医院院长述职报告范文【二】"), "new-site")
+    assert [s["label"] for s in result["segments"]][-2:] == ["县医院院长述职报告范文【一】", "县医院院长述职报告范文【二】"]
+    result = strip_text(two_items("如何写卫生院年度工作总结通用一", "卫生院年度工作总结通用二"), "new-site")
+    assert len(result["segments"]) >= 2 and result["segments"][-1]["label"] == "卫生院年度工作总结通用二"
+    glued = strip_text(two_items("【范本一】医院门诊部工作总结", "【范本二】医院检验科工作总结20XX年，检验科围绕中心工作。"), "new-site")
+    assert "20XX年，检验科围绕中心工作。" in kept(glued)
+    assert glued["segments"][-1]["label"] == "【范本二】医院检验科工作总结"
+
+
+def test_a_template_title_run_into_the_first_sentence_goes_and_a_plain_one_stays():
+    page = "2024年乡镇卫生院工作计划范例(二篇)\n2024年乡镇卫生院工作计划范例为全面提升服务水平，制定本计划。"
+    assert kept(strip_text(page, "new-site")) == ["为全面提升服务水平，制定本计划。"]
+    plain = "2023年卫生院爱国卫生工作总结\n2023年卫生院爱国卫生工作总结今年以来，我院扎实开展爱国卫生运动。"
+    assert kept(strip_text(plain, "new-site"))[-1].startswith("2023年卫生院爱国卫生工作总结今年")
+
+
+def test_a_collection_title_below_the_text_is_a_link_not_the_pages_title():
+    page = ("县医院院长述职报告范文最新精选5篇\n各位领导、同志们：本人一年来认真履行职责，现报告如下。\n"
+            "延伸阅读\n医院院长年度述职述廉报告范文（通用8篇）")
+    result = strip_text(page, "new-site")
+    assert result["meta"].get("collection") == "县医院院长述职报告范文"
+    assert "医院院长年度述职述廉报告" not in result["meta"].get("title", "")
+
+
+def test_a_download_offer_below_a_complete_text_is_not_a_cut():
+    result = strip_text(speech_with("文档为doc格式，共3页　　下载本文档", at_end=True), "new-site")
+    assert ("文档为doc格式，共3页　　下载本文档" in [t for _, t in removed(result)])
+    assert not result["segments"][0]["truncated"]
 
 
 def test_generic_as_a_site_name_is_refused():

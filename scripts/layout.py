@@ -165,6 +165,8 @@ def chunk_numbers(live: list[int], stripped: list[str]) -> dict[int, int]:
     at least CHUNK_MIN_CHARS long, with at least one line before the last ending inside a sentence."""
     found: dict[int, int] = {}
     run: list[int] = []
+    if not any(stripped[index][:1].isdigit() for index in live):
+        return {}  # most pages: no line starts with a number
     for index in live + [None]:
         mark = CHUNK_MARK.match(stripped[index]) if index is not None else None
         if mark is not None and len(stripped[index]) >= CHUNK_MIN_CHARS \

@@ -266,7 +266,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     _enclosed_runs(page, stripped, scores, first_body, last_body)
     _inline(page, rules)
     _own_names(page)
-    _chunk_numbers(page)
+    _chunk_numbers(page, stripped)
     _repeated_titles(page, rules)
     # A suspect line that inline rules emptied, or that another rule removed, is no longer kept.
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
@@ -621,10 +621,9 @@ def _own_names(page: PageStrip) -> None:
             page.spans[index] = _disjoint(page.spans.get(index, []) + spans)
 
 
-def _chunk_numbers(page: PageStrip) -> None:
+def _chunk_numbers(page: PageStrip, stripped: list[str]) -> None:
     """A document viewer's chunk numbers at the start of its page-long lines go as spans."""
-    live = list(page.live())
-    for index, length in layout.chunk_numbers(live, [page.shadows[i].text.strip() for i in range(len(page.lines))]).items():
+    for index, length in layout.chunk_numbers(list(page.live()), stripped).items():
         shadow, line = page.shadows[index], page.lines[index]
         lead = len(shadow.text) - len(shadow.text.lstrip())
         span = (*shadow.to_line(lead, lead + length, len(line)), layout.CHUNK_RULE_ID)

@@ -12,7 +12,7 @@ JOBS   ?=
 STAGE_FLAGS := $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build bench-strip bench-html suggest-profile check-pr summary release publish
+.PHONY: help all decode strip normalize split package validate test clean env lock preview bench-decode bench-normalize bench-build bench-patterns bench-strip bench-html suggest-profile check-pr summary release publish
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -107,6 +107,9 @@ bench-metadata: env  ## Precision and recall of doc_type, year, admin_level, reg
 
 bench-dedup: env  ## Precision/recall of duplicate pairs at shingle sizes 5, 9, 13, and documents/s
 	$(PY) -m benchmarks.dedup
+
+bench-patterns: env  ## Seconds and MB/s of each RE2 pattern set strip scans, and its costliest patterns
+	$(PY) -m benchmarks.patterns
 
 bench-build: env  ## MB/s and peak memory of every stage on PAGES generated pages (default 400)
 	$(PY) -m benchmarks.build $(if $(PAGES),--pages $(PAGES),)

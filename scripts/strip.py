@@ -244,6 +244,11 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
                 and classify.score_line(FILE_EXTENSION.sub("", stripped[index])).value < model.suspect:
             deferred.append(index)  # a document site's file name: the title rule decides
             continue
+        named = TITLE_AFTER_NAME.match(stripped[index]) if edge and index < first_body else None
+        if named and classify.names_a_document(COUNT_SUFFIX.sub("", named.group("title"))) \
+                and classify.score_line(named.group("title")).value < model.suspect:
+            deferred.append(index)  # a title after its account's name: the title rule decides
+            continue
         if score >= model.remove and not edge and classify.looks_like_text(judged[index]):
             score = model.remove - 0.01  # text between body lines is only ever suspected, never removed
         repeat_only = scores[index].value - model.features["repeat"] < model.suspect
@@ -478,7 +483,9 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
         if index >= min(first_body, answer):
             break
         text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
-        score = classify.score_line(text)
+        # A title printed after its account's name (苕源卫健 | 局长在…上的讲话) is judged without it.
+        named = TITLE_AFTER_NAME.match(text)
+        score = classify.score_line(named.group("title") if named else text)
         # A numbered line (一、…) is a heading or an item of a compilation, never the page's title.
         if score.value >= model.suspect or "numbered_heading" in score.shapes or DATE_LINE.fullmatch(text) \
                 or SUBTITLE.match(text):
@@ -652,6 +659,11 @@ def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
             if index not in page.removed:
                 page.removed[index] = Removal(rule.id)
     _template_titles_glued(page, [title for title in titles if TEMPLATE_TITLE.search(title)], rules.repeat[0].id)
+
+
+# A title printed after its account's or site's name (苕源卫健 | 局长在…会议上的讲话).
+TITLE_AFTER_NAME = re.compile(r"^[^|｜:：,，。]{2,12}\s*[|｜]\s*(?P<title>[^|｜]{4,60})$")
+COUNT_SUFFIX = re.compile(r"\s*\d{1,3}\s*篇$")  # …述职报告范文3篇: a collection of that document
 
 
 # A title that names a site's template (…工作计划范例, …实施方案模板): never the author's words, so
@@ -845,7 +857,8 @@ def _has_body(lines: list[list]) -> bool:
 
 def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict]) -> list[dict]:
     """Kept lines grouped into documents at the labels strip found. A stretch without body text (a
-    header's leftovers, a table of contents entry) is not a document: its lines become removals."""
+    header's leftovers, a table of contents entry), or above a compilation's item one, is not a
+    document: its lines become removals."""
     segments: list[dict] = []
     current = {"label": "", "label_base": "", "first_line": 1, "lines": []}
     for index in sorted(set(kept_lines) | set(page.boundaries)):
@@ -861,8 +874,10 @@ def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict])
             current["lines"].append([index + 1, kept_lines[index]])
     segments.append(current)
     segments = [s for s in segments if s["lines"]]
+    # A compilation's item one is its first document: what stands above it is the site's lead-in.
+    lead_in = segments[0] if len(segments) > 2 and not segments[0]["label"] and _label_number(segments[1]) == 1 else None
     if len(segments) > 1:
-        documents = [s for s in segments if _has_body(s["lines"])] or segments[:1]
+        documents = [s for s in segments if _has_body(s["lines"]) and s is not lead_in] or segments[:1]
         for segment in segments:
             if not any(segment is d for d in documents):
                 for number, text in segment["lines"]:
@@ -871,6 +886,23 @@ def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict])
                                      "text": text})
         segments = documents
     return segments
+
+
+LABEL_NUMBER = re.compile(r"[一二三四五六七八九十]{1,3}|\d{1,3}|[①-⑳]")
+
+
+def _label_number(segment: dict) -> int | None:
+    """The number a label gives its item (篇一, …计划1, 【第1篇】, ①), outside its title."""
+    label = segment["label"].replace(segment["label_base"], "") if segment["label_base"] else segment["label"]
+    found = LABEL_NUMBER.search(label)
+    if found is None:
+        return None
+    number = found.group()
+    if "①" <= number <= "⑳":  # before isdigit(), which is true of ① too
+        return ord(number) - ord("①") + 1
+    if number.isdigit():
+        return int(number)
+    return numeral_value(number)
 
 
 def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> None:

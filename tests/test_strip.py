@@ -146,6 +146,8 @@ def test_generic_lines_go_anywhere(line, rule):
     ("本文关键词：基层行，卫生院，迎检汇报。尊敬的各位领导：", "本文关键词：基层行，卫生院，迎检汇报。",
      "classifier.inline.keyword_note_glued"),
     ("范文仅供参考，自行编辑使用回顾今年，我科认真履行职责。", "范文仅供参考，自行编辑使用", "classifier.inline.usage_note_glued"),
+    ("切实抓好（单字替换）各项工作的落实。", "（单字替换）", "classifier.inline.replace_instruction"),
+    ("3同志们：今天召开全县基层卫生工作会议。", "3", "classifier.inline.stray_digit_leading"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -268,6 +270,32 @@ def test_a_download_offer_below_a_complete_text_is_not_a_cut():
     result = strip_text(speech_with("文档为doc格式，共3页　　下载本文档", at_end=True), "new-site")
     assert ("文档为doc格式，共3页　　下载本文档" in [t for _, t in removed(result)])
     assert not result["segments"][0]["truncated"]
+
+
+def test_a_sites_lead_in_above_item_one_is_not_a_document_and_text_above_item_two_is():
+    intro = "医疗保障事关人民群众切身利益，是重大民生工程，写好工作总结要用数据说话。"
+    result = strip_text(f"医保局工作总结范文\n{intro}\n" + two_items("篇一", "篇二"), "new-site")
+    assert ("generic.not_a_document", intro) in removed(result) and len(result["segments"]) == 2
+    first = "今年以来，我局把医保基金监管作为首要任务，成效明显。"
+    result = strip_text(f"医保局工作总结范文\n{first}\n" + two_items("篇二", "篇三"), "new-site")
+    assert kept(result)[0] == first and len(result["segments"]) == 3
+
+
+@pytest.mark.parametrize("line", [
+    "以上就是关于疾控中心工作总结的全部内容，希望对您有所帮助。",
+    "1. 1、本文档共6页，可免费预览前3页，如需阅读全部内容请下载。",
+    "END",
+])
+def test_a_sites_closing_words_notice_lists_and_end_marks_go_below_the_text(line):
+    result = strip_text(speech_with(line, at_end=True), "new-site")
+    assert line in [t for _, t in removed(result)] and len(kept(result)) == 3
+
+
+def test_a_title_after_its_accounts_name_is_the_pages_title_and_zero_padded_numbers_label_items():
+    page = "苕源卫健 | 卫生院院长述职报告范文2篇\n" + two_items("01", "02")
+    result = strip_text(page, "new-site")
+    assert result["meta"]["title"] == "苕源卫健 | 卫生院院长述职报告范文2篇"
+    assert [s["label"] for s in result["segments"]][-2:] == ["01", "02"]
 
 
 def test_generic_as_a_site_name_is_refused():

@@ -28,7 +28,6 @@ import json
 import re
 from array import array
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
@@ -36,6 +35,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from scripts import chinese, classify, extract, labels, layout, pipeline
+# The rule engine's names are strip's too (checks, tests and benchmarks use strip.rule_set, drop_span).
+from scripts.ruleset import (WHOLE_LINE, RuleSet, choose_profile, drop_span, glued_label, group,  # noqa: F401
+                             rule_set, without_inline)
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
@@ -43,84 +45,11 @@ from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Sh
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
-# Fingerprints are looked for only this far into the page and from its end.
-FINGERPRINT_WINDOW = 4000
-WHOLE_LINE = ("header", "footer", "line")
 NOT_A_DOCUMENT = "generic.not_a_document"
 TRAILING_ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。。+)\s*$")
 ELLIPSIS_LINE = re.compile(r"\s*(?:\.{2,}|…+|。。+)\s*")
 # Lines longer than this are never counted for site repetition: boilerplate lines are short.
 REPEAT_MAX_CHARS = 80
-
-
-def choose_profile(site: str, text: str, profiles: dict[str, Profile]) -> Profile | None:
-    """The site's profile if it has one, else the first profile whose fingerprint the page shows.
-
-    A site without a profile is normal (pages from a new site): the generic rules and the classifier
-    apply."""
-    if site == GENERIC:
-        raise PageError("site 'generic' is the rules for every page, not a site; leave site empty")
-    if site in profiles:
-        return profiles[site]
-    window = fold(text[:FINGERPRINT_WINDOW] + "\n" + text[-FINGERPRINT_WINDOW:])
-    for profile in profiles.values():
-        if profile.id != GENERIC and any(mark in window for mark in profile.fingerprints):
-            return profile
-    return None
-
-
-class RuleSet:
-    """Rules compiled for one page's profile: one RE2 set scan per line says which rules can match,
-    and only those run to give their groups."""
-
-    def __init__(self, rules: list[Rule]):
-        self.rules = rules
-        self.whole = [r for r in rules if r.where in WHOLE_LINE and not r.first_line]
-        self.first_line = [r for r in rules if r.where in WHOLE_LINE and r.first_line]
-        self.inline = [r for r in rules if r.where == "inline"]
-        self.blocks = [r for r in rules if r.where == "block"]
-        self.repeat = [r for r in rules if r.where == "repeat"]
-        self.join = [r for r in rules if r.where == "join"]
-        self.truncation = [r for r in rules if r.truncation and r.pattern is not None]
-        self._whole_set = self._set([f"^(?:{r.source})$" for r in self.whole])
-        self._inline_set = self._set([r.source for r in self.inline])
-        # Each line is asked twice (judged without its spans, then its spans taken out), and a
-        # site's chrome recurs on its pages: the scan is remembered (a third of strip's set scans).
-        self.inline_rules = lru_cache(maxsize=classify.LINE_CACHE)(self._inline_rules)
-
-    @staticmethod
-    def _set(sources: list[str]):
-        return pattern_set(sources) if sources else None
-
-    def whole_matches(self, text: str) -> list[tuple[Rule, object]]:
-        """(rule, match) for every whole-line rule that matches ``text``, in rule order."""
-        hits = self._whole_set.Match(text) if self._whole_set is not None else None
-        found = []
-        for index in sorted(hits or ()):
-            rule = self.whole[index]
-            match = rule.pattern.fullmatch(text)
-            if match is not None:
-                found.append((rule, match))
-        return found
-
-    def _inline_rules(self, text: str) -> tuple[Rule, ...]:
-        hits = self._inline_set.Match(text) if self._inline_set is not None else None
-        return tuple(self.inline[index] for index in sorted(hits or ()))
-
-
-@lru_cache(maxsize=64)
-def rule_set(profile_id: str) -> RuleSet:
-    profiles = load_profiles()
-    site = list(profiles[profile_id].rules) if profile_id else []
-    # The classifier's inline spans (rules/boilerplate.toml [[inline]]) come after every profile's.
-    return RuleSet(site + list(profiles[GENERIC].rules) + [rule for rule, _ in classify.inline_rules()])
-
-
-def group(match, rule: Rule, name: str) -> tuple[int, int] | None:
-    index = rule.pattern.groupindex.get(name)
-    if index is None or match.group(index) is None or match.group(index) == "":
-        return None
-    return match.start(index), match.end(index)
 
 
 @dataclass
@@ -182,7 +111,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
     # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.
-    judged = {index: _without_inline(rules, stripped[index]) for index in live}
+    judged = {index: without_inline(rules, stripped[index]) for index in live}
     scores = {index: classify.score_line(judged[index], repeats.get(index, 0)) for index in live}
 
     # Label shapes no rule knows (▍篇三, [第1篇], …总结 篇一): only on lines no whole-line rule took.
@@ -194,7 +123,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
 
     def labelled(index: int) -> bool:
         return (any(rule.boundary for rule, _ in matches[index]) or index in shaped_labels
-                or bool(_glued_label(rules, stripped[index])))
+                or bool(glued_label(rules, stripped[index])))
 
     # The headlines a list opener (往期推荐, 延伸阅读, 喜欢此内容的人还喜欢) introduces are links, wherever
     # the list stands; they are never body text, so they neither end the header nor extend the body.
@@ -536,45 +465,6 @@ def _blocks(page: PageStrip, rules: RuleSet, stripped: list[str]) -> None:
                     position = live.index(ends[0]) + 1
                     continue
             position += 1
-
-
-def _without_inline(rules: RuleSet, shadow_line: str) -> str:
-    """The line with what inline rules would remove taken out (labels aside)."""
-    for rule in rules.inline_rules(shadow_line):
-        if not rule.boundary:
-            shadow_line = "".join(piece for _, piece in _kept_pieces(rule, shadow_line))
-    return shadow_line.strip()
-
-
-def drop_span(rule: Rule, match) -> tuple[int, int]:
-    """What an inline match removes: its `drop` group when the pattern names one, else all of it;
-    nothing when its `keep` group took part (the sentence refers to it: 可浏览网页（www…）)."""
-    keep = rule.pattern.groupindex.get("keep")
-    if keep is not None and match.group(keep) is not None:
-        return match.start(), match.start()
-    index = rule.pattern.groupindex.get("drop")
-    if index is not None and match.group(index) is not None:
-        return match.start(index), match.end(index)
-    return match.start(), match.end()
-
-
-def _kept_pieces(rule: Rule, text: str):
-    cursor = 0
-    for match in rule.pattern.finditer(text):
-        start, end = drop_span(rule, match)
-        yield cursor, text[cursor:start]
-        cursor = max(cursor, end)
-    yield cursor, text[cursor:]
-
-
-def _glued_label(rules: RuleSet, shadow_line: str):
-    """An inline boundary rule matching at the start of the line: a label glued to its text."""
-    for rule in rules.inline:
-        if rule.boundary:
-            match = rule.pattern.search(shadow_line)
-            if match is not None and match.start() == 0 and match.end() < len(shadow_line):
-                return rule, match
-    return None
 
 
 def _inline(page: PageStrip, rules: RuleSet) -> None:
@@ -1035,7 +925,7 @@ class _StripInput(pipeline.Line):
 def fingerprint() -> str:
     files = [Path(__file__), ROOT / "scripts" / "chinese.py", ROOT / "scripts" / "profiles.py",
              ROOT / "scripts" / "classify.py", ROOT / "scripts" / "labels.py", ROOT / "scripts" / "layout.py",
-             ROOT / "scripts" / "extract.py",
+             ROOT / "scripts" / "ruleset.py", ROOT / "scripts" / "extract.py",
              classify.DATA, *sorted(PROFILES.glob("*.toml"))]
     return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2", "trafilatura", "lxml"))
 

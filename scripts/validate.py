@@ -214,7 +214,7 @@ def check_profiles() -> list[str]:
 
 
 CODE = ["validate.py", "checks.py", "tablecheck.py", "decode.py", "profiles.py", "classify.py", "chinese.py", "normalize.py",
-        "strip.py", "package.py", "pipeline.py"]
+        "strip.py", "ruleset.py", "labels.py", "layout.py", "package.py", "pipeline.py"]
 
 
 def fingerprint() -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from scripts import extract
+from scripts import extract, ruleset
 from scripts.decode import detect_html, normalize_newlines
 from scripts.profiles import ProfileError, load_profile
 from tests.conftest import FIXTURES, add_raw_file, build, read_table, run_module, table_rows
@@ -195,7 +195,8 @@ def test_a_site_profile_drop_selectors_apply_in_strip(tmp_path, monkeypatch):
     path.write_text('[profile]\nid = "fanwen-html"\ndrop_selectors = [".content h2"]\n', encoding="utf-8")
     profiles = dict(strip.load_profiles())
     profiles["fanwen-html"] = load_profile(path)
-    monkeypatch.setattr(strip, "load_profiles", lambda: profiles)
+    for module in (strip, ruleset):  # the page logic and the rule engine both load profiles
+        monkeypatch.setattr(module, "load_profiles", lambda: profiles)
     strip.rule_set.cache_clear()
     source = {"row": {"site": "fanwen-html"}, "path": "raw/fanwen-html/p.html", "format": "html"}
     result = strip.strip_record({"source": source, "text": page_text("utf8-declared-gb2312.html")})

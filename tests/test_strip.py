@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from scripts import strip
+from scripts import ruleset, strip
 from scripts.pipeline import PageError
 from tests.conftest import read_table, run_module, table_rows
 
@@ -190,7 +190,8 @@ def test_guard_fails_a_page_when_rules_would_remove_too_much(tmp_path, monkeypat
                       encoding="utf-8")
     profiles = dict(strip.load_profiles())
     profiles["greedy"] = strip.load_profile(greedy)
-    monkeypatch.setattr(strip, "load_profiles", lambda: profiles)
+    for module in (strip, ruleset):  # the page logic and the rule engine both load profiles
+        monkeypatch.setattr(module, "load_profiles", lambda: profiles)
     body = "\n".join(["今天召开全县卫生工作会议,研究部署今年的卫生工作,总结去年的成绩,分析当前面临的形势和任务。"] * 20)
     with pytest.raises(PageError, match=r"would remove \d+% of the page's characters in sentence-like lines \(limit 30%\)"):
         strip_text(f"同志们:\n{body}\n谢谢!", "greedy")
@@ -500,7 +501,8 @@ def test_any_rule_kind_may_capture_metadata(tmp_path, monkeypatch):
                     "pattern = '【(?P<published>\\d{4}-\\d{2}-\\d{2})】'\n", encoding="utf-8")
     profiles = dict(strip.load_profiles())
     profiles["stamped"] = strip.load_profile(site)
-    monkeypatch.setattr(strip, "load_profiles", lambda: profiles)
+    for module in (strip, ruleset):  # the page logic and the rule engine both load profiles
+        monkeypatch.setattr(module, "load_profiles", lambda: profiles)
     strip.rule_set.cache_clear()
     result = strip_text("同志们：\n今天召开会议【2024-03-05】，研究部署工作。", "stamped")
     strip.rule_set.cache_clear()

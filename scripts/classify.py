@@ -299,8 +299,16 @@ def is_headline_item(shadow: str, score: Score) -> bool:
     """An item of a list of linked headlines (▶ 注意！这些春季传染病要警惕): short, no full stop,
     not a numbered heading or a salutation. A headline may carry a comma or a question mark."""
     text = shadow.strip()
+    # A link numbered 1. 2. … to a document (猜你喜欢：1.…工作计划范文, 3.…总结3篇) is an item; other numbered
+    # lines (一、…, （一）…, 2.…协议书（样本）) are the text's headings and attachments.
+    link = LINK_NUMBER.match(text) is not None and ("doc_type_title" in score.shapes or COUNT_END.search(text) is not None)
+    numbered = "numbered_heading" in score.shapes and not link
     return (0 < visible_length(text) <= HEADLINE_MAX_CHARS and "。" not in text
-            and not score.shapes & {"numbered_heading", "salutation", "closing"})
+            and not numbered and not score.shapes & {"salutation", "closing", "signoff_date"})
+
+
+LINK_NUMBER = re.compile(r"\d{1,2}[.．]\s*\S")
+COUNT_END = re.compile(r"\d{1,3}\s*篇$")
 
 
 def looks_like_text(shadow: str) -> bool:

@@ -10,6 +10,7 @@ stays (a whole-line removal there would lose body text).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,12 @@ from scripts import classify
 from scripts.profiles import compile_pattern, pattern_set
 
 RULE_PREFIX = "labels."
+# A label's title run into the item's first words (模板三：…工作计划为扎实做好…): the title ends at a
+# document's kind, where one of the words an item opens with begins.
+GLUED_TITLE = re.compile(
+    r"[^,，。；;!！?？:：]{2,40}?(?:讲话|报告|计划|总结|方案|要点|述职|汇报|发言|致辞|心得|体会)(?:稿|范文)?"
+    r"(?=同志|各位|尊敬|今年|新的一年|一年来|过去|回顾|参加|随着|当前|目前|去年|近年来|按照|根据|20[\dX]{2}|"
+    r"为(?:了|进一步|扎实|全面|认真|切实|深入|贯彻|加强|做好))")
 # A base this long with a sentence mark is a sentence, not a title (titles rarely carry a comma).
 SENTENCE_MIN_CHARS = 16
 
@@ -86,7 +93,8 @@ def find(shadow_line: str) -> Label | None:
         separated = "sep" in shape.pattern.groupindex and match.group("sep") is not None
         base_start = match.start(shape.pattern.groupindex["base"])
         if separated and base_start > 0:
-            return Label(shape.id, base_start, "", True)
+            title = GLUED_TITLE.match(shadow_line, base_start)
+            return Label(shape.id, title.end() if title else base_start, "", True)
     return None
 
 

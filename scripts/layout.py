@@ -153,6 +153,32 @@ def writing_guide(live: list[int], stripped: list[str]) -> list[int]:
         return []
     return []
 
+# A site's excerpt of the text above it: the text's opening words, cut with an ellipsis, after a label
+# or the title (导读 👀 2023年，市中心血站在…为中心..., <title>2023年，县疾控中心在…).
+EXCERPT_END = re.compile(r"(?:\.{3,}|…+)$")
+EXCERPT_MIN_CHARS = 20  # of the text's words repeated: a phrase shorter than this may recur by chance
+EXCERPT_MAX_LEAD = 40  # a label or title before the repeated words
+EXCERPT_RULE_ID = "classifier.excerpt"
+
+
+def excerpts(live: list[int], stripped: list[str]) -> list[int]:
+    """Lines ending in an ellipsis whose words before it, after at most EXCERPT_MAX_LEAD characters of
+    label or title, open a later line of the page: an excerpt of the text, not the text."""
+    candidates = [index for index in live if EXCERPT_END.search(stripped[index])
+                  and len(stripped[index]) >= EXCERPT_MIN_CHARS]
+    if not candidates:
+        return []  # most pages: no line ends in an ellipsis
+    found = []
+    for index in candidates:
+        core = _key(EXCERPT_END.sub("", stripped[index]))
+        later = [_key(stripped[other]) for other in live if other > index]
+        for lead in range(min(EXCERPT_MAX_LEAD, len(core) - EXCERPT_MIN_CHARS) + 1):
+            words = core[lead:]
+            if any(text.startswith(words) for text in later):
+                found.append(index)
+                break
+    return found
+
 # A document viewer numbers the chunks it shows the text in (1、…, 2、…): page-long lines whose breaks
 # fall inside sentences, which a list's items never do.
 CHUNK_MARK = re.compile(r"^(?P<number>\d{1,3})、")

@@ -104,6 +104,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {count} lines of the page>")
     for index in layout.outline(list(page.live()), stripped):
         page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
+    for index in layout.excerpts(list(page.live()), stripped):
+        page.removed[index] = Removal(layout.EXCERPT_RULE_ID, None, "<the opening of a text below it>")
     for index in layout.writing_guide(list(page.live()), stripped):
         page.removed[index] = Removal(layout.GUIDE_RULE_ID, None, "<a guide to writing the template below>")
     for index in layout.heading_echoes(list(page.live()), stripped):
@@ -117,8 +119,11 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # Label shapes no rule knows (▍篇三, [第1篇], …总结 篇一): only on lines no whole-line rule took.
     shaped_labels = {index: label for index in live if not matches[index]
                      for label in [labels.find(stripped[index])] if label is not None}
-    contents_headings, contents_entries = layout.contents(
-        live, stripped, {index for index in live if not matches[index] and index not in shaped_labels})
+    # A table of contents names documents whose titles recur below: its entries are not labels even
+    # when they look like one (1. 在…会上的讲话), and the recurrences are labels of its kind.
+    contents_headings, contents_entries = layout.contents(live, stripped, {index for index in live if not matches[index]})
+    for index in contents_entries:
+        shaped_labels.pop(index, None)
     shaped_labels.update(contents_headings)
 
     def labelled(index: int) -> bool:

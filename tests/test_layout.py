@@ -86,3 +86,11 @@ def test_a_contents_entry_may_be_numbered_with_one_ellipsis_before_its_page():
 def test_a_name_beside_its_domain_in_the_chrome_is_the_sites_own():
     assert layout.own_names(["筠竹公文素材　网址：www.yunzhu-ziliao.example　定制"]) == ["yunzhu-ziliao.example", "筠竹公文素材"]
     assert layout.own_names(["主办：某县卫生健康局　www.mx-wjw.example"]) == []  # an institution's site
+
+
+def test_an_excerpt_of_the_text_cut_with_an_ellipsis_goes_and_a_cut_text_stays():
+    opening = "2023年，市中心血站在市卫生健康委的正确领导下，坚持以保障临床用血为中心"
+    text = f"血站工作总结\n导读 👀 {opening}...\n{opening}，全年采血量再创新高。"
+    assert layout.excerpts(*lines_of(text)) == [1]
+    cut = f"血站工作总结\n{opening}，全年采血量……"  # the text itself, cut by the site: no later line repeats it
+    assert layout.excerpts(*lines_of(cut)) == []

@@ -148,6 +148,7 @@ def test_generic_lines_go_anywhere(line, rule):
     ("范文仅供参考，自行编辑使用回顾今年，我科认真履行职责。", "范文仅供参考，自行编辑使用", "classifier.inline.usage_note_glued"),
     ("切实抓好（单字替换）各项工作的落实。", "（单字替换）", "classifier.inline.replace_instruction"),
     ("3同志们：今天召开全县基层卫生工作会议。", "3", "classifier.inline.stray_digit_leading"),
+    ("妇幼保健工作取得新成效（编辑：晓晴）。", "（编辑：晓晴）", "classifier.inline.credit_spliced"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -297,6 +298,32 @@ def test_a_title_after_its_accounts_name_is_the_pages_title_and_zero_padded_numb
     result = strip_text(page, "new-site")
     assert result["meta"]["title"] == "苕源卫健 | 卫生院院长述职报告范文2篇"
     assert [s["label"] for s in result["segments"]][-2:] == ["01", "02"]
+
+
+def test_a_label_takes_the_title_run_into_its_first_words_and_numbered_titles_split_the_page():
+    page = two_items("模板一：卫生院工作计划", "模板二：中心卫生院年度工作计划为扎实做好今年工作，制定本计划。")
+    result = strip_text(page, "new-site")
+    assert result["segments"][-1]["label"] == "模板二：中心卫生院年度工作计划"
+    assert "为扎实做好今年工作，制定本计划。" in kept(result)
+    glued = strip_text(two_items("卫生院年度工作总结（一）", "卫生院年度工作总结（二）一年来，我院认真落实各项工作。"), "new-site")
+    assert "一年来，我院认真落实各项工作。" in kept(glued) and glued["segments"][-1]["label"] == "卫生院年度工作总结（二）"
+    speeches = strip_text(two_items("1.在全县卫生健康工作会议上的讲话", "2.在全县基层卫生工作会议上的讲话"), "new-site")
+    assert [s["label"] for s in speeches["segments"]][-2:] == ["1.在全县卫生健康工作会议上的讲话", "2.在全县基层卫生工作会议上的讲话"]
+
+
+def test_a_numbered_list_of_links_after_its_opener_goes_and_a_summary_under_its_tag_goes():
+    links = "看了“卫生院工作计划”的人还看了：\n1.乡镇卫生院工作计划范文\n2.卫生院公共卫生工作计划3篇"
+    result = strip_text(speech_with(links.split("\n")[0], at_end=True) + "\n" + "\n".join(links.split("\n")[1:]), "new-site")
+    assert len(kept(result)) == 3
+    summary = "【材料简介】本材料为区中医院年度工作总结，突出中医药特色优势发挥，附有下一年工作安排。"
+    result = strip_text(f"区中医院年度工作总结\n{summary}\n" + speech_with("").strip(), "new-site")
+    assert summary in [t for _, t in removed(result)]
+
+
+def test_a_breadcrumb_ending_in_a_count_is_not_the_collection_title():
+    page = "当前位置：翰墨范文网>工作总结>卫生院年度工作总结（通用3篇）\n卫生院年度工作总结（通用3篇）\n" + speech_with("")
+    result = strip_text(page, "new-site")
+    assert result["meta"]["collection"] == "卫生院年度工作总结"
 
 
 def test_generic_as_a_site_name_is_refused():

@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from scripts import checks
 from scripts.package import RESOURCES
 from scripts.validate import check_package
 from tests.conftest import last_part, run_module
@@ -283,3 +284,9 @@ def test_an_appended_rule_finds_what_the_whole_rule_finds_at_a_text_end():
             shortened += plain.pattern != tail.pattern
             assert [bool(plain.search(t)) for t in texts] == [bool(tail.search(t)) for t in texts], rule.id
     assert shortened >= 1 and len(texts) > 100
+
+
+def test_a_rule_never_matches_across_two_paragraphs_of_a_joined_batch():
+    joined = checks.Joined(["县卫生", "局工作总结X"])  # a negated class would run from one row into the next
+    assert checks._multiline(["^[^>]{6,20}X"]).Match(joined.text) == []
+    assert checks._multiline(["^[^>]{5,20}X"]).Match(joined.text) == [0]

@@ -187,22 +187,38 @@ SENTENCE_CLOSE = re.compile(r"[。！？!?；;…”」』）)]$")
 
 
 def chunk_numbers(live: list[int], stripped: list[str]) -> dict[int, int]:
-    """Line index -> length of its chunk number, for a run of lines numbered 1、2、3… in order, each
-    at least CHUNK_MIN_CHARS long, with at least one line before the last ending inside a sentence."""
-    found: dict[int, int] = {}
-    run: list[int] = []
+    """Line index -> length of its chunk number, for a run of lines numbered in order (1、2、3…, or
+    2、3… after an unnumbered first chunk), each at least CHUNK_MIN_CHARS long, with at least one
+    line before the last (the first chunk included) ending inside a sentence."""
     if not any(stripped[index][:1].isdigit() for index in live):
         return {}  # most pages: no line starts with a number
-    for index in live + [None]:
-        mark = CHUNK_MARK.match(stripped[index]) if index is not None else None
-        if mark is not None and len(stripped[index]) >= CHUNK_MIN_CHARS \
-                and int(mark.group("number")) == len(run) + 1:
-            run.append(index)
-            continue
+    found: dict[int, int] = {}
+    run: list[int] = []  # the chunks in order, an unnumbered first one included
+    last = 0  # the number of the run's last chunk
+
+    def close() -> None:
+        marks = {line: CHUNK_MARK.match(stripped[line]) for line in run}
         if len(run) >= 2 and any(not SENTENCE_CLOSE.search(stripped[line]) for line in run[:-1]):
-            found.update({line: CHUNK_MARK.match(stripped[line]).end() for line in run})
-        run = [index] if mark is not None and int(mark.group("number")) == 1 \
-            and len(stripped[index]) >= CHUNK_MIN_CHARS else []
+            found.update({line: mark.end() for line, mark in marks.items() if mark is not None})
+
+    previous = None
+    for index in live:
+        mark = CHUNK_MARK.match(stripped[index])
+        number = int(mark.group("number")) if mark is not None else 0
+        long = len(stripped[index]) >= CHUNK_MIN_CHARS
+        if mark is not None and long and run and number == last + 1:
+            run.append(index)
+            last = number
+        else:
+            close()
+            run, last = [], 0
+            if mark is not None and long and number == 1:
+                run, last = [index], 1
+            elif mark is not None and long and number == 2 and previous is not None \
+                    and len(stripped[previous]) >= CHUNK_MIN_CHARS and not CHUNK_MARK.match(stripped[previous]):
+                run, last = [previous, index], 2  # chunk 1 carries no number
+        previous = index
+    close()
     return found
 
 # --- the site's own name, spliced into the text as a watermark ------------------------------------

@@ -94,3 +94,11 @@ def test_an_excerpt_of_the_text_cut_with_an_ellipsis_goes_and_a_cut_text_stays()
     assert layout.excerpts(*lines_of(text)) == [1]
     cut = f"血站工作总结\n{opening}，全年采血量……"  # the text itself, cut by the site: no later line repeats it
     assert layout.excerpts(*lines_of(cut)) == []
+
+
+def test_chunk_numbers_may_start_at_two_after_an_unnumbered_first_chunk():
+    sentence = "全院职工围绕年度目标，扎实推进基本公共卫生服务项目，老年人健康管理率稳步提高，"
+    text = f"{sentence * 6}群众满意\n2、度明显提升。{sentence * 5}各项工作取得新\n3、成效。{sentence * 5}"
+    live, stripped = lines_of(text)
+    assert layout.chunk_numbers(live, stripped) == {1: 2, 2: 2}
+    assert layout.chunk_numbers(*lines_of(f"卫生院工作总结\n2、{sentence * 6}")) == {}  # no first chunk above it

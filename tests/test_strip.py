@@ -105,6 +105,8 @@ def test_strip_fanwen_nav_labels_injection_and_navigation():
     ("浏览次数:1234", "generic.stamp_line"),
     ("首页 > 工作计划 > 正文", "generic.breadcrumb"),
     ("导语:以下是为大家整理的工作总结,仅供参考。", "generic.intro_disclaimer"),
+    ("位置 ▸ 首页 ▸ 工作汇报 ▸ 卫生系统汇报", "generic.breadcrumb"),
+    ("首页 工作计划 卫生院公共卫生科工作计划", "generic.breadcrumb"),
 ])
 def test_generic_header_stamps_go(line, rule):
     result = strip_text(f"{line}\n同志们:\n今天开会。")
@@ -149,6 +151,8 @@ def test_generic_lines_go_anywhere(line, rule):
     ("切实抓好（单字替换）各项工作的落实。", "（单字替换）", "classifier.inline.replace_instruction"),
     ("3同志们：今天召开全县基层卫生工作会议。", "3", "classifier.inline.stray_digit_leading"),
     ("妇幼保健工作取得新成效（编辑：晓晴）。", "（编辑：晓晴）", "classifier.inline.credit_spliced"),
+    ("【www.tongyu-wendang.example - 个人工作总结】我是村卫生室的一名乡村医生。",
+     "【www.tongyu-wendang.example - 个人工作总结】", "classifier.inline.site_watermark"),
 ])
 def test_generic_inline_spans_go_and_the_sentence_stays(text, span, rule):
     result = strip_text(f"同志们:\n{text}")
@@ -287,6 +291,7 @@ def test_a_sites_lead_in_above_item_one_is_not_a_document_and_text_above_item_tw
     "以上就是关于疾控中心工作总结的全部内容，希望对您有所帮助。",
     "1. 1、本文档共6页，可免费预览前3页，如需阅读全部内容请下载。",
     "END",
+    "[ 文档下载 ]",
 ])
 def test_a_sites_closing_words_notice_lists_and_end_marks_go_below_the_text(line):
     result = strip_text(speech_with(line, at_end=True), "new-site")
@@ -324,6 +329,18 @@ def test_a_breadcrumb_ending_in_a_count_is_not_the_collection_title():
     page = "当前位置：翰墨范文网>工作总结>卫生院年度工作总结（通用3篇）\n卫生院年度工作总结（通用3篇）\n" + speech_with("")
     result = strip_text(page, "new-site")
     assert result["meta"]["collection"] == "卫生院年度工作总结"
+
+
+def test_a_keyword_row_naming_a_kind_of_document_goes_and_a_texts_enumeration_stays():
+    result = strip_text("村卫生室乡村医生个人工作总结\n乡村医生,村卫生室,个人,工作总结\n" + speech_with(""), "new-site")
+    assert "乡村医生,村卫生室,个人,工作总结" in [t for _, t in removed(result)]
+    enumeration = "一是抓学习，二是抓制度，三是抓落实，四是抓考核"
+    assert enumeration in kept(strip_text(speech_with(enumeration), "new-site"))
+
+
+def test_titles_with_a_bracketed_pian_number_split_the_page():
+    result = strip_text(two_items("乡镇卫生院工作总结（精选篇1）", "乡镇卫生院工作总结（精选篇2）"), "new-site")
+    assert [s["label"] for s in result["segments"]][-2:] == ["乡镇卫生院工作总结（精选篇1）", "乡镇卫生院工作总结（精选篇2）"]
 
 
 def test_generic_as_a_site_name_is_refused():

@@ -141,7 +141,8 @@ GUIDE_RULE_ID = "classifier.writing_guide"
 def writing_guide(live: list[int], stripped: list[str]) -> list[int]:
     """The lines from a writing guide's first heading to the template's heading (both included),
     when a template heading follows within GUIDE_MAX_LINES lines and the template's text (or its
-    first item's label) follows it (a Q&A page titled …怎么写 answers with the text itself, and its related links below name 范文)."""
+    first item's label) follows it (a Q&A page titled …怎么写 answers with the text itself, and its
+    related links below name 范文)."""
     for position, index in enumerate(live):
         if not GUIDE_HEADING.match(stripped[index]):
             continue
@@ -152,6 +153,7 @@ def writing_guide(live: list[int], stripped: list[str]) -> list[int]:
                 return live[position:end + 1] if opens_text else []
         return []
     return []
+
 
 # A site's excerpt of the text above it: the text's opening words, cut with an ellipsis, after a label
 # or the title (导读 👀 2023年，市中心血站在…为中心..., <title>2023年，县疾控中心在…).
@@ -168,10 +170,11 @@ def excerpts(live: list[int], stripped: list[str]) -> list[int]:
                   and len(stripped[index]) >= EXCERPT_MIN_CHARS]
     if not candidates:
         return []  # most pages: no line ends in an ellipsis
+    keys = [(index, _key(stripped[index])) for index in live]  # once per line, not once per candidate
     found = []
     for index in candidates:
         core = _key(EXCERPT_END.sub("", stripped[index]))
-        later = [_key(stripped[other]) for other in live if other > index]
+        later = [key for other, key in keys if other > index]
         for lead in range(min(EXCERPT_MAX_LEAD, len(core) - EXCERPT_MIN_CHARS) + 1):
             words = core[lead:]
             if any(text.startswith(words) for text in later):
@@ -179,10 +182,12 @@ def excerpts(live: list[int], stripped: list[str]) -> list[int]:
                 break
     return found
 
+
 # A document viewer numbers the chunks it shows the text in (1、…, 2、…): page-long lines whose breaks
 # fall inside sentences, which a list's items never do.
 CHUNK_MARK = re.compile(r"^(?P<number>\d{1,3})、")
 CHUNK_MIN_CHARS = 150
+CHUNK_RULE_ID = "classifier.chunk_number"
 SENTENCE_CLOSE = re.compile(r"[。！？!?；;…”」』）)]$")
 
 
@@ -221,10 +226,10 @@ def chunk_numbers(live: list[int], stripped: list[str]) -> dict[int, int]:
     close()
     return found
 
+
 # --- the site's own name, spliced into the text as a watermark ------------------------------------
 
 OWN_NAME_RULE_ID = "classifier.own_name"
-CHUNK_RULE_ID = "classifier.chunk_number"
 HAN = "\u3400-\u9fff"
 _NAME = rf"[{HAN}][{HAN}0-9]{{2,11}}"
 _DOMAIN = r"(?:https?://)?(?:www\.|m\.|wap\.)?(?P<domain>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})"
@@ -253,16 +258,19 @@ def own_names(chrome: list[str]) -> list[str]:
             continue  # a name beside its domain (below) needs no rights line
         for pattern in OWNER_NAMES:
             for match in pattern.finditer(text):
-                name = match.group("name")
-                if name and not INSTITUTION.search(name) and not NOT_A_NAME.match(name):
-                    names.add(name)
+                if _site_name(match.group("name")):
+                    names.add(match.group("name"))
         for match in DOMAIN.finditer(text):
             names.add(match.group("domain").lower())
     for text in chrome:
         for match in NAME_AND_DOMAIN.finditer(text):
-            if not INSTITUTION.search(match.group("name")) and not NOT_A_NAME.match(match.group("name")):
+            if _site_name(match.group("name")):
                 names.update((match.group("name"), match.group("domain").lower()))
     return sorted(names, key=lambda name: (-len(name), name))
+
+
+def _site_name(name: str | None) -> bool:
+    return bool(name) and not INSTITUTION.search(name) and not NOT_A_NAME.match(name)
 
 
 def own_name_spans(text: str, names: list[str]) -> list[tuple[int, int]]:

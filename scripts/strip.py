@@ -76,6 +76,13 @@ class PageStrip:
             if index not in self.removed and line.strip():
                 yield index
 
+    def add_span(self, index: int, start: int, end: int, rule_id: str) -> tuple[int, int]:
+        """An inline removal given on the line's shadow, kept on the real line with the spans it
+        already has (the earlier, longer of two overlapping wins); returns it on the real line."""
+        start, end = self.shadows[index].to_line(start, end, len(self.lines[index]))
+        self.spans[index] = _disjoint(self.spans.get(index, []) + [(start, end, rule_id)])
+        return start, end
+
     def capture(self, match, rule: Rule, index: int, titles: bool = True) -> None:
         """Named groups become metadata, taken from the real line (the shadow is only for matching);
         a title or collection only where ``titles`` (above the text: below it, a title is a link's)."""
@@ -92,6 +99,14 @@ class PageStrip:
 
 # --- the pure step -------------------------------------------------------------------------------
 
+# What a page repeats or says about itself, found before any line is judged (scripts/layout.py).
+LAYOUT_PASSES = (
+    (layout.outline, layout.CONTENTS_ENTRY_RULE_ID, "<an outline of the text below>"),
+    (layout.excerpts, layout.EXCERPT_RULE_ID, "<the opening of a text below it>"),
+    (layout.writing_guide, layout.GUIDE_RULE_ID, "<a guide to writing the template below>"),
+    (layout.heading_echoes, layout.CONTENTS_ENTRY_RULE_ID, "<a contents of the text's headings>"),
+)
+
 def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None) -> PageStrip:
     lines = text.split("\n")
     page = PageStrip(lines, [make_shadow(line, folded) for line, folded in zip(lines, fold_lines(lines))])
@@ -102,14 +117,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # A paged or compiled document's layout: its running heads and a site's outline of its headings.
     for index, count in layout.running_heads(list(page.live()), stripped).items():
         page.removed[index] = Removal(classify.RUNNING_RULE_ID, None, f"<on {count} lines of the page>")
-    for index in layout.outline(list(page.live()), stripped):
-        page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<an outline of the text below>")
-    for index in layout.excerpts(list(page.live()), stripped):
-        page.removed[index] = Removal(layout.EXCERPT_RULE_ID, None, "<the opening of a text below it>")
-    for index in layout.writing_guide(list(page.live()), stripped):
-        page.removed[index] = Removal(layout.GUIDE_RULE_ID, None, "<a guide to writing the template below>")
-    for index in layout.heading_echoes(list(page.live()), stripped):
-        page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID, None, "<a contents of the text's headings>")
+    for find, rule_id, detail in LAYOUT_PASSES:  # each on what the ones before it left
+        for index in find(list(page.live()), stripped):
+            page.removed[index] = Removal(rule_id, None, detail)
     live = list(page.live())
     matches = {index: rules.whole_matches(stripped[index]) for index in live}
     # A line is judged without its inline boilerplate: a sentence carrying a watermark is a sentence.
@@ -222,8 +232,7 @@ def _mark_label(page: PageStrip, index: int, label: labels.Label) -> None:
         page.boundaries[index] = {"label": line.strip(), "base": label.base}
         return
     lead = len(shadow.text) - len(shadow.text.lstrip())
-    start, end = shadow.to_line(lead, lead + label.end, len(line))
-    page.spans[index] = _disjoint(page.spans.get(index, []) + [(start, end, label.rule)])
+    start, end = page.add_span(index, lead, lead + label.end, label.rule)
     page.boundaries[index] = {"label": line[start:end].strip(), "base": "", "glued": True}
 
 
@@ -516,20 +525,15 @@ def _own_names(page: PageStrip) -> None:
     if not names:
         return
     for index in list(page.live()):
-        shadow, line = page.shadows[index], page.lines[index]
-        spans = [(*shadow.to_line(start, end, len(line)), layout.OWN_NAME_RULE_ID)
-                 for start, end in layout.own_name_spans(shadow.text, names)]
-        if spans:
-            page.spans[index] = _disjoint(page.spans.get(index, []) + spans)
+        for start, end in layout.own_name_spans(page.shadows[index].text, names):
+            page.add_span(index, start, end, layout.OWN_NAME_RULE_ID)
 
 
 def _chunk_numbers(page: PageStrip, stripped: list[str]) -> None:
     """A document viewer's chunk numbers at the start of its page-long lines go as spans."""
     for index, length in layout.chunk_numbers(list(page.live()), stripped).items():
-        shadow, line = page.shadows[index], page.lines[index]
-        lead = len(shadow.text) - len(shadow.text.lstrip())
-        span = (*shadow.to_line(lead, lead + length, len(line)), layout.CHUNK_RULE_ID)
-        page.spans[index] = _disjoint(page.spans.get(index, []) + [span])
+        lead = len(page.shadows[index].text) - len(page.shadows[index].text.lstrip())
+        page.add_span(index, lead, lead + length, layout.CHUNK_RULE_ID)
 
 
 # The most characters other than spaces a collection suffix takes off a title (【精选100篇】).
@@ -570,13 +574,12 @@ def _template_titles_glued(page: PageStrip, titles: list[str], rule_id: str) -> 
     if not titles:
         return
     for index in list(page.live()):
-        shadow, line = page.shadows[index], page.lines[index]
-        lead = len(shadow.text) - len(shadow.text.lstrip())
-        for title in titles:
-            if shadow.text.startswith(title, lead) and labels.is_sentence(shadow.text[lead + len(title):]):
-                span = (*shadow.to_line(lead, lead + len(title), len(line)), rule_id)
-                page.spans[index] = _disjoint(page.spans.get(index, []) + [span])
-                break
+        shadow = page.shadows[index].text
+        lead = len(shadow) - len(shadow.lstrip())
+        title = next((title for title in titles if shadow.startswith(title, lead)
+                      and labels.is_sentence(shadow[lead + len(title):])), None)
+        if title is not None:
+            page.add_span(index, lead, lead + len(title), rule_id)
 
 
 def numeral_value(numeral: str) -> int:

@@ -66,9 +66,9 @@ def pattern_sets() -> dict[str, list[tuple[str, str]]]:
     rules = strip.rule_set("")
     return {
         "shapes": [(shape_id, pattern.pattern) for shape_id, _, pattern in classify.classifier().shapes],
-        "whole-line rules": [(rule.id, f"^(?:{rule.source})$") for rule in rules.whole],
-        "inline rules": [(rule.id, rule.source) for rule in rules.inline],
-        "label shapes": [(shape.id, f"^(?:{shape.pattern.pattern})$") for shape in labels.shapes()],
+        "whole-line rules": [(rule.id, source) for rule, source in zip(rules.whole, rules.whole_sources)],
+        "inline rules": [(rule.id, source) for rule, source in zip(rules.inline, rules.inline_sources)],
+        "label shapes": [(shape.id, source) for shape, source in zip(labels.shapes(), labels.shape_sources())],
     }
 
 

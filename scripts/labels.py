@@ -72,10 +72,15 @@ def is_sentence(text: str) -> bool:
     return text.endswith((":", "：", "。", "；", "！")) or classify.is_body_like(text, classify.score_line(text))
 
 
+def shape_sources() -> list[str]:
+    """The label shapes as whole-line patterns, as shape_set holds them."""
+    return [f"^(?:{shape.pattern.pattern})$" for shape in shapes()]
+
+
 @lru_cache(maxsize=1)
 def shape_set():
     """Every label shape as one RE2 set: one scan says which shapes a line could be (most: none)."""
-    return pattern_set([f"^(?:{shape.pattern.pattern})$" for shape in shapes()])
+    return pattern_set(shape_sources())
 
 
 def find(shadow_line: str) -> Label | None:

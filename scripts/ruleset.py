@@ -48,8 +48,11 @@ class RuleSet:
         self.repeat = [r for r in rules if r.where == "repeat"]
         self.join = [r for r in rules if r.where == "join"]
         self.truncation = [r for r in rules if r.truncation and r.pattern is not None]
-        self._whole_set = self._set([f"^(?:{r.source})$" for r in self.whole])
-        self._inline_set = self._set([r.source for r in self.inline])
+        # The sources as the sets hold them (bench-patterns times these very sets).
+        self.whole_sources = [f"^(?:{r.source})$" for r in self.whole]
+        self.inline_sources = [r.source for r in self.inline]
+        self._whole_set = self._set(self.whole_sources)
+        self._inline_set = self._set(self.inline_sources)
         # Each line is asked twice (judged without its spans, then its spans taken out), and a
         # site's chrome recurs on its pages: the scan is remembered (a third of strip's set scans).
         self.inline_rules = lru_cache(maxsize=classify.LINE_CACHE)(self._inline_rules)

@@ -826,7 +826,7 @@ def check_raw(rows: list[dict] | None) -> tuple[list[dict], list[str]]:
             problems.append(f"{rel}: listed twice in raw/sources.csv (lines {listed[rel]['_line']} and {row['_line']})")
             continue
         listed[rel] = row
-        if not rel.startswith("raw/") or ".." in Path(rel).parts:
+        if not rel.startswith("raw/") or ".." in rel.split("/"):
             problems.append(f"{rel}: path in raw/sources.csv must be inside raw/")
             row["_valid"] = False
         elif rel not in regular:
@@ -834,14 +834,15 @@ def check_raw(rows: list[dict] | None) -> tuple[list[dict], list[str]]:
                 row["_valid"] = False  # the link's own line says why
             else:
                 problems.append(f"{rel}: listed in raw/sources.csv but missing from raw/")
-        stem = Path(rel).stem
+        stem = _stem(rel)
         if not SOURCE_ID.match(stem):
             problems.append(f"{rel}: file name must start with a letter or digit and use only A-Z a-z 0-9 _ . -")
         elif stem in stems:
             problems.append(f"{rel}: same source id {stem!r} as {stems[stem]}; file names must be unique in raw/")
         stems.setdefault(stem, rel)
+    table = _rel(SOURCES_TABLE)
     for rel in files:
-        if rel != _rel(SOURCES_TABLE) and Path(rel).name != "README.md" and rel not in listed:
+        if rel != table and rel.rpartition("/")[2] != "README.md" and rel not in listed:
             problems.append(f"{rel}: present in raw/ but not listed in raw/sources.csv")
     pages = [row for rel, row in sorted(listed.items()) if row.get("_valid", True) and rel in regular]
     return pages, problems
@@ -850,6 +851,13 @@ def check_raw(rows: list[dict] | None) -> tuple[list[dict], list[str]]:
 def _rel(path: Path) -> str:
     """Relative to the repository, without resolving links (a link's target may be anywhere)."""
     return Path(os.path.relpath(path, ROOT)).as_posix()
+
+
+def _stem(rel: str) -> str:
+    """Path(rel).stem for a raw/ path, with string operations (called once per page, twice)."""
+    name = rel.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _truthy(value: str) -> bool:
@@ -896,7 +904,7 @@ def stage_records(pages: list[dict]):
         data_hash = pipeline.cached_file_digest(ROOT / row["path"])  # streamed, and not again while its stat holds
         public_row = {key: row.get(key, "") for key in SOURCES_COLUMNS}
         yield {
-            "source_id": Path(row["path"]).stem,
+            "source_id": _stem(row["path"]),
             "path": row["path"],
             "row": public_row,
             "encoding_forced": row.get("encoding", ""),

@@ -394,11 +394,16 @@ def fingerprint() -> str:
     return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc"))
 
 
+def _segments() -> list[pipeline.Segment]:
+    """strip's output, once there is work to do; the character classes are built then, once, before
+    any worker forks (not on a run with nothing to do: they are a third of a no-op's time)."""
+    patterns()
+    return pipeline.stage_segments("strip")
+
+
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
-    patterns()  # build the character classes once, before any worker forks
     return pipeline.run_stage("normalize", normalize_record, (), fingerprint(), jobs, force,
-                              input_digest=pipeline.output_digest("strip"),
-                              segments=lambda: pipeline.stage_segments("strip"))
+                              input_digest=pipeline.output_digest("strip"), segments=_segments)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -939,14 +939,15 @@ def fingerprint() -> str:
 
 
 def run(force: bool = False, jobs: int | None = None) -> pipeline.StageReport:
-    load_profiles()  # a broken profile fails here, once, with every problem listed
-    classify.classifier()
     input_digest, stage_fingerprint = pipeline.output_digest("decode"), fingerprint()
     manifest = pipeline.stage_dir("strip") / pipeline.MANIFEST
     if not force and pipeline.current_stamp("strip", input_digest, stage_fingerprint, output=manifest):
-        # Nothing changed: not even the repetition count reads a page.
+        # Nothing changed: not even the repetition count reads a page, nor are the rules compiled
+        # (the profiles are those of the last successful run: the fingerprint hashes them).
         return pipeline.run_stage("strip", strip_record, (), stage_fingerprint, jobs, force,
                                   input_digest=input_digest)
+    load_profiles()  # a broken profile fails here, once, with every problem listed
+    classify.classifier()
     pipeline.run_stage(REPEAT_KEYS, _line_hashes_of, (), stage_fingerprint, jobs, force, input_digest=input_digest,
                        segments=lambda: pipeline.stage_segments("decode"))
     counts = count_repeats((None, line.load()["lines"]) for line in pipeline.read_stage(REPEAT_KEYS))

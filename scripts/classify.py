@@ -270,8 +270,12 @@ def names_a_document(shadow: str) -> bool:
     return "doc_type_title" in shapes_of(shadow.strip())
 
 
+# A list's heading that lists.headers does not name (相关公文, 类似文章　更多): the shape says it.
+LIST_HEADING_SHAPE = "list_heading"
+
+
 def opens_list(shadow: str) -> bool:
-    return classifier().list_headers.search(shadow) is not None
+    return classifier().list_headers.search(shadow) is not None or LIST_HEADING_SHAPE in shapes_of(shadow.strip())
 
 
 # An opener is a heading (相关推荐, · 往期精彩 ·), not a menu that happens to hold the word (首页 论坛 排行榜 登录).

@@ -134,25 +134,40 @@ GUIDE_HEADING = re.compile(
     rf"(?:如何|怎样|怎么)写好?[^，。,；;！!]{{0,30}}{_DOC_TYPE})[?？]?$")
 TEMPLATE_HEADING = re.compile(
     r"^[^，。,；;！!]{2,40}?(?:范文|范例|模板|范本|样本|例文|示例)(?:\s*[(（]?(?:通用|精选|最新)?\s*\d{0,2}\s*篇?[)）]?)?$")
+# An editor's line that hands over to the template (以下是一篇乡镇卫生院工作计划范文，供参考：).
+TEMPLATE_INTRO = re.compile(
+    r"^(?:以下|下面)(?:是|为|就是)?[^。！!？?]{0,40}?(?:范文|范例|模板|范本|样本|例文|示例)[^。！!？?]{0,20}[:：]$")
 GUIDE_MAX_LINES = 20
+TITLE_MIN_STEM = 4  # characters of a title a guide's heading repeats before its question
 GUIDE_RULE_ID = "classifier.writing_guide"
 
 
 def writing_guide(live: list[int], stripped: list[str]) -> list[int]:
-    """The lines from a writing guide's first heading to the template's heading (both included),
-    when a template heading follows within GUIDE_MAX_LINES lines and the template's text (or its
-    first item's label) follows it (a Q&A page titled …怎么写 answers with the text itself, and its
-    related links below name 范文)."""
+    """The lines from a writing guide's first heading to the template's heading or the editor's line
+    that introduces it (both included), when one follows within GUIDE_MAX_LINES lines and the
+    template's text (or its first item's label) follows it (a Q&A page titled …怎么写 answers with the
+    text itself, and its related links below name 范文). Under the page's title (…述职报告, then
+    …述职报告怎么写) the guide may also end where the text opens with a salutation or a label."""
     for position, index in enumerate(live):
         if not GUIDE_HEADING.match(stripped[index]):
             continue
+        under_title = _names_stem(stripped[index], [stripped[other] for other in live[:position]])
         for end in range(position + 1, min(position + GUIDE_MAX_LINES, len(live) - 1)):
             heading, after = stripped[live[end]], stripped[live[end + 1]]
-            if TEMPLATE_HEADING.match(heading) and not GUIDE_HEADING.match(heading):
+            if (TEMPLATE_HEADING.match(heading) or TEMPLATE_INTRO.match(heading)) and not GUIDE_HEADING.match(heading):
                 opens_text = classify.is_body_like(after, classify.score_line(after)) or labels.find(after) is not None
                 return live[position:end + 1] if opens_text else []
+            if under_title and (labels.find(after) is not None or "salutation" in classify.score_line(after).shapes):
+                return live[position:end + 1]
         return []
     return []
+
+
+def _names_stem(heading: str, above: list[str]) -> bool:
+    """Is the guide's heading a line above it with the question added (…述职报告 / …述职报告怎么写)?"""
+    key = _key(heading)
+    return any(len(stem) >= TITLE_MIN_STEM and key.startswith(stem) and key != stem
+               for stem in (_key(line) for line in above))
 
 
 # A site's excerpt of the text above it: the text's opening words, cut with an ellipsis, after a label

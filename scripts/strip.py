@@ -181,7 +181,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             page.removed[index] = Removal(layout.CONTENTS_ENTRY_RULE_ID)
             continue
         if index in list_items:
-            page.removed[index] = Removal(classify.LIST_RULE_ID, None, "<headline after a list opener>")
+            page.removed[index] = Removal(classify.LIST_RULE_ID, None, list_items[index])
             continue
         score = scores[index].value + (model.features["edge"] if edge else 0.0)
         if edge and index < first_body and FILE_EXTENSION.search(stripped[index]) \
@@ -269,25 +269,43 @@ def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body
             open_list = False
 
 
-def _headline_lists(live: list[int], stripped: list[str], matches: dict, scores: dict) -> set[int]:
+# A site's notice heading alone on its line (友情提示, 下载说明：), over numbered items of its own.
+NOTICE_HEADING = re.compile(r"^\W{0,3}(?:温馨提示|友情提示|特别提示|下载说明|下载须知|下载提示|下载帮助|购买须知|使用说明)\W{0,3}$")
+NOTICE_ITEM = re.compile(r"^\s*\d{1,2}\s*[、.．)）]")
+
+
+def _headline_lists(live: list[int], stripped: list[str], matches: dict, scores: dict) -> dict[int, str]:
     """Lines that follow a list opener the classifier or a rule calls chrome, on consecutive lines,
-    while they read as linked headlines (short, no full stop)."""
+    while they read as linked headlines (short, no full stop); and under a site's notice heading
+    (友情提示), its numbered items while each names something of the site (下载, 本站, 浏览器), however
+    long: 2、PDF文件下载后，可能会被浏览器默认打开，…"""
     model = classify.classifier()
-    items: set[int] = set()
-    open_list, previous = False, -2
+    items: dict[int, str] = {}  # line index -> why it goes
+    notices: list[list[int]] = []  # the numbered lines under each notice heading
+    open_list, open_notice, previous = False, False, -2
     for index in live:
         if index != previous + 1:
-            open_list = False  # a list runs on consecutive lines
+            open_list = open_notice = False  # a list runs on consecutive lines
         previous = index
         text = stripped[index]
         chrome = any(not rule.boundary for rule, _ in matches[index]) \
             or scores[index].value + model.features["edge"] >= model.remove
         if chrome and classify.is_list_opener(text):
             open_list = True
+        elif chrome and NOTICE_HEADING.match(text):
+            open_notice = True
+            notices.append([])
         elif open_list and not matches[index] and classify.is_headline_item(text, scores[index]):
-            items.add(index)
+            items[index] = "<headline after a list opener>"
+        elif open_notice and not matches[index] and NOTICE_ITEM.match(text):
+            notices[-1].append(index)
         else:
             open_list = chrome and open_list
+            open_notice = False
+    for run in notices:  # the site's, when most of its items name something of the site
+        named = sum(any(not evidence.startswith("<") for evidence in scores[index].evidence) for index in run)
+        if run and 2 * named >= len(run):
+            items.update((index, "<item of a site's notice>") for index in run)
     return items
 
 
@@ -452,15 +470,58 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
         page.meta_lines.setdefault("title", punctuated_title)
         top = punctuated_title
     elif candidates:
-        index, rule, match, _ = max(candidates, key=lambda c: (classify.names_a_document(c[3]),
-                                                              classify.visible_length(c[3]), -c[0]))
+        chosen = max(candidates, key=lambda c: (classify.names_a_document(c[3]),
+                                                classify.visible_length(c[3]), -c[0]))
+        chosen, variants = _keyword_variants(page, candidates, chosen, first_body)
+        index, rule, match, _ = chosen
         page.removed[index] = Removal(rule.id)
         page.capture(match, rule, index)
+        for other in variants:
+            page.removed[other] = Removal(rule.id, None, "<a keyword variant of the title>")
         top = index
     for other, text in title_like:
         if other < top and other not in page.removed and classify.visible_length(text) <= 12:
             page.removed[other] = Removal(classify.RULE_ID, None, "<short line above the title>")
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed]
+
+
+# A line whose characters are mostly the title's is a rewording of it (县医保局年度工作总结范文 under
+# 县医疗保障局2023年工作总结及2024年工作计划): the share of its characters the title has.
+VARIANT_OVERLAP = 0.6
+# The title the site prints first is this long at least: shorter lines above it are category names.
+VARIANT_TITLE_MIN_CHARS = 13
+
+
+def _overlap(line: str, title: str) -> float:
+    chars = [char for char in line if not char.isspace()]
+    have = set(title)
+    return sum(char in have for char in chars) / len(chars) if chars else 0.0
+
+
+def _keyword_variants(page: PageStrip, candidates: list, chosen: tuple, first_body: int) -> tuple[tuple, list[int]]:
+    """(the title, its keyword variants). A site prints the title, then rewordings of it for search
+    engines (县卫健局局长在2024年全县…的讲话, 20XX年卫生健康工作会议讲话稿), each a document's name, on
+    consecutive lines: the first is the title even when a variant is longer, and the variants go. The
+    last line of the run stays when the text follows it at once: that is the document's own heading."""
+    naming = {c[0]: c for c in candidates if classify.names_a_document(c[3])}
+    if chosen[0] not in naming or len(naming) < 2:
+        return chosen, []
+    # Consecutive among the lines with text, removed or not: a stamp between two titles parts them.
+    live = [index for index, line in enumerate(page.lines[:first_body + 1]) if line.strip()]
+    position = {index: p for p, index in enumerate(live)}
+    run = [chosen[0]]
+    while position[run[0]] > 0 and live[position[run[0]] - 1] in naming:
+        run.insert(0, live[position[run[0]] - 1])
+    while position[run[-1]] + 1 < len(live) and live[position[run[-1]] + 1] in naming:
+        run.append(live[position[run[-1]] + 1])
+    first = naming[run[0]]
+    if first is not chosen and (classify.visible_length(first[3]) < VARIANT_TITLE_MIN_CHARS
+                                or _overlap(chosen[3], first[3]) < VARIANT_OVERLAP):
+        return chosen, []  # a category name above the title, not the title above its variants
+    variants = [index for index in run[1:] if _overlap(naming[index][3], first[3]) >= VARIANT_OVERLAP]
+    if variants and variants[-1] == run[-1] and live[position[run[-1]] + 1:position[run[-1]] + 2] == [first_body]:
+        variants.pop()  # the text begins under it: the document's heading
+    return first, variants
 
 
 def _blocks(page: PageStrip, rules: RuleSet, stripped: list[str]) -> None:

@@ -74,6 +74,18 @@ def test_a_writing_guide_goes_up_to_the_template_that_text_follows():
     assert layout.writing_guide(*lines_of(answer)) == []
 
 
+def test_a_writing_guide_may_end_at_the_editors_line_or_under_the_title_where_a_salutation_opens_the_text():
+    handed_over = ("乡镇卫生院工作计划\n乡镇卫生院工作计划怎么写\n工作计划是对一定时期内工作的预先安排和打算，要做到目标明确。\n"
+                   "以下是一篇乡镇卫生院工作计划范文，供参考：\n2024年是全面贯彻落实党的二十大精神的关键之年，我院将扎实推进各项工作。")
+    assert layout.writing_guide(*lines_of(handed_over)) == [1, 2, 3]
+    under_title = ("卫生院院长个人述职报告\n卫生院院长个人述职报告怎么写\n述职报告是任职者陈述履职情况的报告，要用事实说话。\n"
+                   "各位领导、同志们：\n按照县卫生健康局的统一安排，现将本人履职情况报告如下。")
+    assert layout.writing_guide(*lines_of(under_title)) == [1, 2]
+    # Without the title above it, …怎么写 heads a Q&A page whose answer is the text: the salutation opens nothing.
+    question = under_title.split("\n", 1)[1]
+    assert layout.writing_guide(*lines_of(question)) == []
+
+
 def test_a_contents_entry_may_be_numbered_with_one_ellipsis_before_its_page():
     text = ("1.县委副书记在全县医共体建设推进会上的讲话……2\n2.县卫生健康局局长在全县医共体建设推进会上的工作部署…4\n"
             "县委副书记在全县医共体建设推进会上的讲话\n同志们：今天召开推进会。\n"

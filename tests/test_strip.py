@@ -703,6 +703,62 @@ def test_headlines_after_a_list_opener_go_even_with_a_question_mark_and_do_not_e
     assert ("classifier.link_list", "▶ 卫生院年终总结怎么写？附5篇范文") in removed(result)
 
 
+def test_a_lists_own_heading_opens_it_in_the_footer_and_a_sites_name_does_not():
+    page = ("同志们:\n今天我们召开会议,研究部署工作。\n谢谢大家!\n\n【下载Word】　【复制全文】\n相关公文\n"
+            "· 在全市卫生健康工作会议上的讲话\n· 县长在全县卫生健康大会上的讲话\n\n类似文章　更多\n医保局长在全县医保工作会议上的讲话")
+    result = strip_text(page)
+    assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+    assert ("classifier.link_list", "· 县长在全县卫生健康大会上的讲话") in removed(result)
+    assert ("classifier.link_list", "医保局长在全县医保工作会议上的讲话") in removed(result)
+    from scripts import classify
+    assert classify.opens_list("相关公文") and classify.opens_list("· 最新范例 ·")
+    assert not classify.opens_list("精选文集网") and not classify.opens_list("相关")
+    # Between body lines such a heading is the text's own (suspected at most, never removed).
+    own = "为做好今年的卫生健康工作，结合本县实际，制定本方案。\n相关要求\n各单位要高度重视，认真组织实施，确保取得实效。"
+    assert kept(strip_text(own)) == own.split("\n")
+
+
+def test_a_sites_notice_goes_with_its_numbered_items_and_a_documents_own_list_stays():
+    notice = ("友情提示\n2、PDF文件下载后，可能会被浏览器默认打开，请保存到桌面后再下载。\n"
+              "3、本站不支持迅雷下载，请使用浏览器自带的下载功能。\n4、试题类文档如果标题没有说明有答案，则都视为没有答案。\n")
+    page = notice + "卫生院工作计划.docx\n为做好今年工作，结合我院实际，制定本计划。\n一、工作目标\n全年门诊量增长5%以上。"
+    result = strip_text(page)
+    assert kept(result)[0] == "为做好今年工作，结合我院实际，制定本计划。"
+    assert [rule for rule, text in removed(result) if text.startswith("4、")] == ["classifier.link_list"]
+    # A document's own notes under 注意事项 name nothing of a site: they stay.
+    own = ("为做好今年工作，结合我院实际，制定本计划。\n注意事项\n1、各科室要按时报送数据，确保准确。\n"
+           "2、遇到问题及时向院办报告，不得拖延。")
+    assert kept(strip_text(own)) == own.split("\n")
+
+
+def test_a_forums_jammer_goes_on_its_own_line_and_glued_and_the_sentences_punctuation_stays():
+    page = ("同志们：\n今天召开会议，部署今年工作。⟦9 S3 x( h! F7 e# P, j⟧\n* X2 k0 ]' A8 Q% d\" p\n"
+            "⟦3 k! T/ f% h8 D+ z* w ⟧一、肯定成绩，坚定信心。\n完成体检2146人，⟦5 E( O! v6⟧签约率达到71.6%。")
+    result = strip_text(page.replace("⟦", "").replace("⟧", ""))
+    assert kept(result) == ["同志们：", "今天召开会议，部署今年工作。", "一、肯定成绩，坚定信心。", "完成体检2146人，签约率达到71.6%。"]
+    assert ("generic.jammer", "* X2 k0 ]' A8 Q% d\" p") in removed(result)
+    # A list's letters and numbers are not a jammer.
+    assert kept(strip_text("同志们：\n选项有 A. B. C. D. 四个，1. 2. 3. 依次作答。")) == ["同志们：", "选项有 A. B. C. D. 四个，1. 2. 3. 依次作答。"]
+
+
+def test_the_first_title_is_the_title_and_its_keyword_variants_under_it_go():
+    page = ("首页 > 讲话稿 > 正文\n县卫健局局长在全县卫生健康工作会议上的讲话\n\n县卫健局局长在2024年全县卫生健康工作会议上的讲话\n"
+            "20XX年卫生健康工作会议讲话稿\n\n一、回顾\n二、形势\n三、任务\n\n同志们：\n今天召开会议，部署工作。\n一、回顾\n去年各项工作进展顺利。")
+    result = strip_text(page)
+    assert result["meta"]["title"] == "县卫健局局长在全县卫生健康工作会议上的讲话"
+    assert "县卫健局局长在2024年全县卫生健康工作会议上的讲话" not in kept(result)
+    assert "20XX年卫生健康工作会议讲话稿" not in kept(result)
+    # The document's own heading right above its text stays, however like the title it reads.
+    heading = ("县卫健局2023年工作总结\nXX县卫生健康局2023年工作总结\n"
+               "2023年，我局在县委、县政府的领导下，扎实推进各项工作，取得明显成效。")
+    result = strip_text(heading)
+    assert result["meta"]["title"] == "县卫健局2023年工作总结"
+    assert kept(result)[0] == "XX县卫生健康局2023年工作总结"
+    # A category name above the title is not the title.
+    category = "卫生院工作总结范文大全\nXX镇卫生院2023年度工作总结\n\n2023年，我院扎实推进各项工作，取得明显成效。"
+    assert strip_text(category)["meta"]["title"] == "XX镇卫生院2023年度工作总结"
+
+
 def test_a_menu_holding_a_list_word_does_not_open_a_list():
     page = "首页 论坛 排行榜 | 登录 注册\n卫生院安全检查情况汇报\n查看: 1862｜回复: 3\n为做好安全工作,现将检查情况汇报如下。"
     result = strip_text(page)

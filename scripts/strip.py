@@ -143,8 +143,19 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # The headlines a list opener (往期推荐, 延伸阅读, 喜欢此内容的人还喜欢) introduces are links, wherever
     # the list stands; they are never body text, so they neither end the header nor extend the body.
     list_items = _headline_lists(live, stripped, matches, scores)
-    body = [i for i in live if not matches[i] and i not in list_items
-            and classify.is_body_like(judged[i], scores[i])]
+    # A sentence the site prints on several of its pages (a blog's tagline, a standing notice) is the
+    # site's: it neither opens nor closes the body. A salutation or heading is a document's, however common.
+    minimum = model.features["repeat_min_pages"]
+
+    def site_sentence(index: int) -> bool:
+        return repeats.get(index, 0) >= minimum and classify.sentence_marks(judged[index]) > 0 \
+            and not scores[index].shapes & {"salutation", "numbered_heading"}
+
+    body = [i for i in live if not matches[i] and i not in list_items and classify.is_body_like(judged[i], scores[i])]
+    site_sentences = {i for i in body if site_sentence(i)}
+    if 2 * len(site_sentences) >= len(body):
+        site_sentences = set()  # most of the text recurs: the site has the page more than once, not a tagline
+    body = [i for i in body if i not in site_sentences]
     punctuated_title = _punctuated_title(live, matches, scores, judged, labelled)
     if punctuated_title in body:
         body.remove(punctuated_title)  # a title that reads like a sentence is still the header's
@@ -182,6 +193,10 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             continue
         if index in list_items:
             page.removed[index] = Removal(classify.LIST_RULE_ID, None, list_items[index])
+            continue
+        if edge and index in site_sentences:
+            page.removed[index] = Removal(classify.REPEAT_RULE_ID, round(scores[index].value, 2),
+                                          f"<a sentence on {repeats[index]} pages of the site>")
             continue
         score = scores[index].value + (model.features["edge"] if edge else 0.0)
         if edge and index < first_body and FILE_EXTENSION.search(stripped[index]) \
@@ -331,7 +346,9 @@ def _enclosed_runs(page: PageStrip, stripped: list[str], scores: dict, first_bod
                 and live[end] not in page.boundaries and _field_like(stripped[live[end]], scores.get(live[end])):
             end += 1
         run = live[position:end]
-        if run and len(run) <= ENCLOSED_MAX_LINES and position > 0 and end < len(live) \
+        # A run that ends in a date is a document's sign-off (述职人：XXX / 2024年1月), whatever encloses it.
+        signed = bool(run) and scores.get(run[-1]) is not None and "signoff_date" in scores[run[-1]].shapes
+        if run and not signed and len(run) <= ENCLOSED_MAX_LINES and position > 0 and end < len(live) \
                 and live[position - 1] in chrome and live[end] in chrome:
             for inner in run:
                 page.removed[inner] = Removal(classify.RULE_ID, None, "<short line enclosed by chrome>")

@@ -453,6 +453,42 @@ def test_a_line_recurring_on_pages_of_one_site_is_removed_with_its_count():
     assert "on 3 pages of the site" in result["removals"][0]["detail"]
 
 
+def test_a_sentence_on_every_page_of_a_site_is_the_sites_and_neither_opens_the_text_nor_hides_the_title():
+    speeches = [("卫生院院长年度述职报告", "尊敬的各位领导、同志们：", "现将本人一年来的履职情况报告如下，请予评议。"),
+                ("医院感染管理科工作计划", "为进一步做好医院感染防控工作，结合我院实际，制定本计划。", "一、加强组织领导。"),
+                ("县卫生健康局局长讲话", "同志们：", "今天我们召开全县爱国卫生运动大会，部署今年的工作任务。")]
+    pages = [{"source_id": f"p{n}", "key": "", "path": f"raw/x/p{n}.txt",
+              "row": {"site": "", "url": f"https://blog.x.example/post/{n}"},
+              "text": f"晴岚的记事本\n工作点滴、公文范文与生活随笔，欢迎交流。\n\n{title}\n\n" + "\n".join(body)}
+             for n, (title, *body) in enumerate(speeches)]
+    for record, (title, *body) in zip(strip.inputs_in_memory(pages), speeches):
+        result = strip.strip_record(record)
+        assert result["meta"]["title"] == title
+        assert kept(result) == body
+        assert ("classifier.site_repeat", "工作点滴、公文范文与生活随笔，欢迎交流。") in removed(result)
+    # The same page three times is a copy, not a tagline: its text stays.
+    copies = [dict(pages[1], source_id=f"c{n}", path=f"raw/x/c{n}.txt") for n in range(3)]
+    for record in strip.inputs_in_memory(copies):
+        assert kept(strip.strip_record(record))[-2:] == list(speeches[1][1:])
+
+
+def test_a_numbered_label_with_its_title_glued_to_the_first_sentence_starts_a_document():
+    result = strip_text(two_items("第1篇丨院长在年度工作总结暨表彰大会上的讲话",
+                                  "第2篇丨妇幼保健院院长在年终工作总结会上的讲话岁末年初，我们召开年终总结大会，回顾一年工作。"))
+    assert [s["label"] for s in result["segments"]][-2:] == ["第1篇丨院长在年度工作总结暨表彰大会上的讲话",
+                                                             "第2篇丨妇幼保健院院长在年终工作总结会上的讲话"]
+    assert result["segments"][-1]["lines"][0][1] == "岁末年初，我们召开年终总结大会，回顾一年工作。"
+
+
+def test_a_sign_off_between_separator_lines_stays_and_an_english_post_date_goes():
+    page = ("Dec 28 Thu 2023 20:14\n卫生院院长述职报告\n\n尊敬的各位领导、同事们：\n?\n"
+            "一年来，我认真履行院长职责，带领全院职工圆满完成各项任务，群众满意度稳步提升。\n?\n述职人：XXX\n2024年1月\n?\n"
+            "以上报告，请予评议。各位领导、同事们，谢谢大家的支持与帮助。")
+    result = strip_text(page)
+    assert "述职人：XXX" in kept(result) and "2024年1月" in kept(result)
+    assert "Dec 28 Thu 2023 20:14" not in kept(result)
+
+
 @pytest.mark.parametrize("label_line, text", [
     ("篇1同志们：", "同志们："), ("【篇一】同志们：", "同志们："), ("第二篇：各位代表：", "各位代表："),
     ("第三篇各位领导、各位同事：", "各位领导、各位同事："), ("第3篇一年来，我在院党支部领导下工作。", "一年来，我在院党支部领导下工作。"), ("模板二今年以来，我院认真落实。", "今年以来，我院认真落实。"),

@@ -167,6 +167,11 @@ class Score:
     def detail(self) -> str:
         return " ".join(self.evidence)
 
+    @property
+    def names_the_site(self) -> bool:
+        """Does the line hold a cue word (下载, 本站, 浏览器 …), not only chrome's shapes (<short>)?"""
+        return any(not evidence.startswith("<") for evidence in self.evidence)
+
 
 INLINE_RULE_PREFIX = "classifier.inline."
 

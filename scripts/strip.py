@@ -318,7 +318,7 @@ def _headline_lists(live: list[int], stripped: list[str], matches: dict, scores:
             open_list = chrome and open_list
             open_notice = False
     for run in notices:  # the site's, when most of its items name something of the site
-        named = sum(any(not evidence.startswith("<") for evidence in scores[index].evidence) for index in run)
+        named = sum(scores[index].names_the_site for index in run)
         if run and 2 * named >= len(run):
             items.update((index, "<item of a site's notice>") for index in run)
     return items

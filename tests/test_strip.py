@@ -31,6 +31,14 @@ def speech_with(line: str, at_end: bool = False) -> str:
     return "\n".join(text + [line] if at_end else text[:2] + [line] + text[2:])
 
 
+SHORT_SPEECH = ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+
+
+def with_footer(footer: str) -> str:
+    """SHORT_SPEECH with ``footer`` under it: whatever the footer holds, the speech is what stays."""
+    return "\n".join(SHORT_SPEECH) + "\n" + footer
+
+
 def two_items(first: str, second: str) -> str:
     """A compilation of two items, each headed by its label line."""
     return (f"卫生工作材料汇编\n{first}\n各位领导、同志们：一年来，我们认真履行职责，各项工作取得新进展。\n"
@@ -732,18 +740,16 @@ def test_dividers_page_numbers_and_prev_next_links_go_between_body_lines(line):
 
 
 def test_headlines_after_a_list_opener_go_even_with_a_question_mark_and_do_not_extend_the_body():
-    page = ("同志们:\n今天我们召开会议,研究部署工作。\n谢谢大家!\n- END -\n觉得有用,就点个在看吧!\n"
-            "往期推荐\n▶ 卫生院年终总结怎么写？附5篇范文\n▶ 家庭医生签约，你签了吗？")
-    result = strip_text(page)
-    assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+    result = strip_text(with_footer("- END -\n觉得有用,就点个在看吧!\n"
+                                    "往期推荐\n▶ 卫生院年终总结怎么写？附5篇范文\n▶ 家庭医生签约，你签了吗？"))
+    assert kept(result) == SHORT_SPEECH
     assert ("classifier.link_list", "▶ 卫生院年终总结怎么写？附5篇范文") in removed(result)
 
 
 def test_a_lists_own_heading_opens_it_in_the_footer_and_a_sites_name_does_not():
-    page = ("同志们:\n今天我们召开会议,研究部署工作。\n谢谢大家!\n\n【下载Word】　【复制全文】\n相关公文\n"
-            "· 在全市卫生健康工作会议上的讲话\n· 县长在全县卫生健康大会上的讲话\n\n类似文章　更多\n医保局长在全县医保工作会议上的讲话")
-    result = strip_text(page)
-    assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+    result = strip_text(with_footer("\n【下载Word】　【复制全文】\n相关公文\n· 在全市卫生健康工作会议上的讲话\n"
+                                    "· 县长在全县卫生健康大会上的讲话\n\n类似文章　更多\n医保局长在全县医保工作会议上的讲话"))
+    assert kept(result) == SHORT_SPEECH
     assert ("classifier.link_list", "· 县长在全县卫生健康大会上的讲话") in removed(result)
     assert ("classifier.link_list", "医保局长在全县医保工作会议上的讲话") in removed(result)
     from scripts import classify
@@ -835,10 +841,8 @@ def test_a_qa_answers_own_title_below_the_best_answer_header_is_body():
 
 
 def test_blog_comments_after_a_comment_header_go():
-    page = ("同志们:\n今天我们召开会议,研究部署工作。\n谢谢大家!\n\n评论 (1)\n老周 于 2024-02-04 09:03 说：\n"
-            "第二篇很受用，借用了，多谢分享。\n回复")
-    result = strip_text(page)
-    assert kept(result) == ["同志们:", "今天我们召开会议,研究部署工作。", "谢谢大家!"]
+    result = strip_text(with_footer("\n评论 (1)\n老周 于 2024-02-04 09:03 说：\n第二篇很受用，借用了，多谢分享。\n回复"))
+    assert kept(result) == SHORT_SPEECH
 
 
 COUNTED_STRIP = """

@@ -34,6 +34,7 @@ SENTENCE_MIN_CHARS = 16
 class LabelShape:
     id: str
     pattern: "re2._Regexp"
+    glued: bool = False  # its base is always the item's first words, however short (a wrapped line)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def shapes() -> tuple[LabelShape, ...]:
     for index, entry in enumerate(classify.read_data().get("label", []), start=1):
         shape_id = entry.get("id", f"label {index}")
         try:
-            found.append(LabelShape(RULE_PREFIX + shape_id, compile_pattern(entry.get("pattern", ""))))
+            found.append(LabelShape(RULE_PREFIX + shape_id, compile_pattern(entry.get("pattern", "")),
+                                    entry.get("glued") is True))
         except re2.error as error:
             problems.append(f"rules/boilerplate.toml: label {shape_id}: bad pattern: {error}")
     if problems:
@@ -93,7 +95,7 @@ def find(shadow_line: str) -> Label | None:
         if match is None:
             continue
         base = match.group("base") or ""
-        if not is_sentence(base):
+        if not (shape.glued and base.strip()) and not is_sentence(base):
             return Label(shape.id, len(shadow_line), base.strip(), False)
         separated = "sep" in shape.pattern.groupindex and match.group("sep") is not None
         base_start = match.start(shape.pattern.groupindex["base"])

@@ -46,6 +46,9 @@ from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Sh
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
 NOT_A_DOCUMENT = "generic.not_a_document"
+# What a title carries on a document site: the file's extension (….docx), the page of a document
+# split over several addresses (… 第2页). The title is judged without it.
+TITLE_TAIL = re.compile(rf"{FILE_EXTENSION.pattern}|\s+第\s*\d{{1,3}}\s*页$", re.IGNORECASE)
 TRAILING_ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。。+)\s*$")
 ELLIPSIS_LINE = re.compile(r"\s*(?:\.{2,}|…+|。。+)\s*")
 # Lines longer than this are never counted for site repetition: boilerplate lines are short.
@@ -156,6 +159,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     if 2 * len(site_sentences) >= len(body):
         site_sentences = set()  # most of the text recurs: the site has the page more than once, not a tagline
     body = [i for i in body if i not in site_sentences]
+    for index in _notice_run(live, stripped, matches, scores, body):
+        list_items[index] = "<item of a site's numbered notice>"
+        body.remove(index)
     punctuated_title = _punctuated_title(live, matches, scores, judged, labelled)
     if punctuated_title in body:
         body.remove(punctuated_title)  # a title that reads like a sentence is still the header's
@@ -199,9 +205,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
                                           f"<a sentence on {repeats[index]} pages of the site>")
             continue
         score = scores[index].value + (model.features["edge"] if edge else 0.0)
-        if edge and index < first_body and FILE_EXTENSION.search(stripped[index]) \
-                and classify.score_line(FILE_EXTENSION.sub("", stripped[index])).value < model.suspect:
-            deferred.append(index)  # a document site's file name: the title rule decides
+        if edge and index < first_body and TITLE_TAIL.search(stripped[index]) \
+                and classify.score_line(TITLE_TAIL.sub("", stripped[index])).value < model.suspect:
+            deferred.append(index)  # a document site's file name or page heading: the title rule decides
             continue
         named = TITLE_AFTER_NAME.match(stripped[index]) if edge and index < first_body else None
         if named and classify.names_a_document(COUNT_SUFFIX.sub("", named.group("title"))) \
@@ -285,7 +291,7 @@ def _link_lists(page: PageStrip, stripped: list[str], first_body: int, last_body
 
 
 # A site's notice heading alone on its line (友情提示, 下载说明：), over numbered items of its own.
-NOTICE_HEADING = re.compile(r"^\W{0,3}(?:温馨提示|友情提示|特别提示|下载说明|下载须知|下载提示|下载帮助|购买须知|使用说明)\W{0,3}$")
+NOTICE_HEADING = re.compile(r"^\W{0,3}(?:温馨提示|友情提示|特别提示|下载说明|下载须知|下载提示|下载帮助|下载声明|免责声明|购买须知|使用说明)\W{0,3}$")
 NOTICE_ITEM = re.compile(r"^\s*\d{1,2}\s*[、.．)）]")
 
 
@@ -322,6 +328,30 @@ def _headline_lists(live: list[int], stripped: list[str], matches: dict, scores:
         if run and 2 * named >= len(run):
             items.update((index, "<item of a site's notice>") for index in run)
     return items
+
+
+def _notice_run(live: list[int], stripped: list[str], matches: dict, scores: dict, body: list[int]) -> list[int]:
+    """A site's numbered notice without a heading, above or below all of the text (1. 本文由网友投稿，
+    版权归原作者所有… 2. …需开通会员后方可阅读… 3. 本站资源均来源于…): consecutive numbered lines,
+    one of them chrome outright and most naming something of the site. A list of the text's own
+    has body lines on both sides of it or names nothing of a site."""
+    model = classify.classifier()
+    runs: list[list[int]] = []
+    for index in live:
+        if NOTICE_ITEM.match(stripped[index]) and not any(rule.boundary for rule, _ in matches[index]):
+            if runs and runs[-1][-1] == index - 1:
+                runs[-1].append(index)
+            else:
+                runs.append([index])
+    found: list[int] = []
+    for run in runs:
+        chrome = any(matches[index] or scores[index].value >= model.remove for index in run)
+        named = sum(scores[index].names_the_site for index in run)
+        rest = [index for index in body if index not in run]
+        edge = rest and (rest[-1] < run[0] or rest[0] > run[-1])
+        if len(run) >= 2 and chrome and 2 * named >= len(run) and edge:
+            found += [index for index in run if index in body]
+    return found
 
 
 # A run of this many short lines at most, enclosed by chrome, is chrome (an infobox, a widget).
@@ -436,10 +466,13 @@ def _header_strays(page: PageStrip, stripped: list[str], first_body: int) -> Non
     """Below the title and above the first body line, a short sentence-free line with chrome on
     both sides is part of that chrome (a forum's poster name and rank between stamp lines)."""
     live = [index for index, line in enumerate(page.lines) if line.strip() and index < first_body]
+    title = title_key(TITLE_TAG.sub("", page.meta.get("title", "")))
+    # The title printed again (an SEO page's heading, three times) is chrome too: it goes as a repeat.
+    chrome = {index for index in live if index in page.removed or (title and title_key(page.lines[index]) == title)}
     for before, index, after in zip(live, live[1:], live[2:]):
-        if index in page.removed or before not in page.removed or after not in page.removed:
+        if index in chrome or before not in chrome or after not in chrome:
             continue
-        if page.removed[before].rule == classify.TITLE_RULE_ID or index in page.boundaries:
+        if (before in page.removed and page.removed[before].rule == classify.TITLE_RULE_ID) or index in page.boundaries:
             continue
         if classify.is_list_item(stripped[index]) and classify.visible_length(stripped[index]) <= STRAY_MAX_CHARS:
             page.removed[index] = Removal(classify.RULE_ID, None, "<short line inside the header's chrome>")
@@ -457,10 +490,17 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
     title_like, candidates = [], []
     # Below a chosen answer's header (最佳答案), a title is the answer's own: body text.
     answer = next((i for i in range(first_body) if stripped[i] and classify.opens_answer(stripped[i])), first_body)
+    # Below a heading the page prints again further down (an SEO page's heading, a keyword line, the
+    # heading again), a line between the copies is not the title: the heading is.
+    heading = title_key(page.lines[anchor]) if anchor >= 0 else ""
+    again = max((index for index in range(anchor + 1, first_body) if heading and title_key(page.lines[index]) == heading),
+                default=-1)
     for index in page.live():
         if index >= min(first_body, answer):
             break
-        text = FILE_EXTENSION.sub("", stripped[index])  # a document site's file name is its title
+        if anchor < index < again:
+            continue
+        text = TITLE_TAIL.sub("", stripped[index])  # a document site's file name is its title
         # A title printed after its account's name (苕源卫健 | 局长在…上的讲话) is judged without it.
         named = TITLE_AFTER_NAME.match(text)
         score = classify.score_line(named.group("title") if named else text)
@@ -479,7 +519,7 @@ def _title(page: PageStrip, rules: RuleSet, stripped: list[str], scores: dict, f
     # A punctuated title above the rule candidates wins unless one of them names a document: the
     # short lines below it are a byline or a poster's name.
     if punctuated_title is not None and punctuated_title not in page.removed \
-            and anchor < punctuated_title < first_body \
+            and max(anchor, again) < punctuated_title < first_body \
             and all(index > punctuated_title and not classify.names_a_document(text)
                     for index, _, _, text in candidates):
         page.removed[punctuated_title] = Removal(classify.TITLE_RULE_ID)
@@ -619,7 +659,8 @@ TITLE_SUFFIX_CHARS = 10
 
 
 def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
-    titles = {title_key(value) for key, value in page.meta.items() if key in ("title", "collection")}
+    # A repost's title ([转载]…) is repeated without its tag.
+    titles = {title_key(TITLE_TAG.sub("", value)) for key, value in page.meta.items() if key in ("title", "collection")}
     titles.discard("")
     if not titles or not rules.repeat:
         return
@@ -896,14 +937,18 @@ def _truncations(segments: list[dict], removals: list[dict], rules: RuleSet) -> 
 
     found: dict[int, list[int | None]] = {}
     last_lines = [segment["lines"][-1][0] if segment["lines"] else 0 for segment in segments]
+    # A document whose last line is its sign-off date (2024年1月8日) reached its end.
+    signed = [bool(segment["lines"]) and "signoff_date" in classify.shapes_of(fold(segment["lines"][-1][1]).strip())
+              for segment in segments]
     for removal in removals:
         shadow = make_shadow(removal["text"]).text
         # A marker that states no count is a cut only below the text it cuts: above the first
-        # document it is the page's download button, and with the document going on below it an
-        # expander (展开全文) whose text the page shows anyway. One that says content is withheld
+        # document it is the page's download button, with the document going on below it an
+        # expander (展开全文) whose text the page shows anyway, and under a document signed and
+        # dated the site's standing expander or notice. One that says content is withheld
         # (本帖隐藏的内容) cuts wherever it stands.
         line = removal["line"]
-        stated_nothing = not starts or line < starts[0] or line < last_lines[owner(line)]
+        stated_nothing = not starts or line < starts[0] or line < last_lines[owner(line)] or signed[owner(line)]
         # An ellipsis on its own line after the text (the classifier took it as a divider) is where
         # the site cut the text, as a trailing one is.
         if removal["rule"].startswith("classifier.") and starts and removal["line"] > starts[0] \

@@ -1272,3 +1272,127 @@ def test_circled_and_qi_numbered_titles_start_documents_and_a_point_does_not(fir
     assert [s["label"] for s in strip_text(page)["segments"]] == [first, second]
     point = strip_text("卫生院工作总结\n一年来，我院各项工作取得新进展。\n其一、加强组织领导\n成立领导小组，明确责任分工。")
     assert len(point["segments"]) == 1
+
+
+# --- heldout18's mechanisms ------------------------------------------------------------------------
+
+def test_a_document_sites_file_name_after_its_type_label_is_the_title():
+    page = ("文档分类　上传文档　登录\n类型县妇幼保健院2024年工作计划.docx\n上传人：文***\n"
+            "县妇幼保健院2024年工作计划\n2024年，我院将围绕妇女儿童健康需求，统筹做好各项工作，现制定计划如下。\n一、提升服务能力")
+    result = strip_text(page)
+    assert result["meta"]["title"] == "县妇幼保健院2024年工作计划"
+    assert kept(result)[0].startswith("2024年，我院")
+
+
+def test_a_download_statements_numbered_items_go_with_it():
+    statement = ("【下载声明】\n1. 本站全部文档均由用户上传，下载后可能存在格式错乱，请谨慎下单。\n"
+                 "2. 本页资料由用户主动上传，本站仅提供信息存储空间，若侵犯了您的版权请联系客服删除！\n")
+    result = strip_text(statement + "卫生院工作计划.docx\n为做好今年工作，结合我院实际，制定本计划。\n一、工作目标\n全年门诊量增长5%以上。")
+    assert kept(result)[0] == "为做好今年工作，结合我院实际，制定本计划。"
+
+
+def test_a_numbered_notice_without_heading_goes_below_the_text_and_a_documents_own_list_stays():
+    text = "2023年，我院各项工作稳步推进。\n1. 加强制度建设，修订制度12项。\n2. 强化培训考核，全年培训6次。\n下一步，我们将继续努力。"
+    notice = ("\n1. 本文由网友投稿，版权归原作者所有，仅供学习参考。\n2. 为防止资源被随意传播，本站部分文稿需开通会员后方可阅读全文或下载！\n"
+              "3. 本站资源均来源于网友上传或网络，如有侵权请联系站长删除！")
+    result = strip_text(text + notice)
+    assert kept(result) == text.split("\n")
+
+
+def test_an_uploaded_files_banner_goes_inside_the_text_and_a_sentence_with_dashes_stays():
+    banner = "-------------各类专业好文档，值得你下载，教育，管理，论文，制度，方案手册，应有尽有--------------"
+    heading = "一是抓监测——全年监测出院患者2万例，发现感染病例136例。"
+    page = (f"同志们：\n今年以来，全县卫生健康系统认真落实各项任务，做了大量工作。\n{banner}\n{heading}\n"
+            "群众满意度不断提高，各项指标圆满完成。")
+    result = strip_text(page)
+    assert banner not in kept(result) and heading in kept(result)
+
+
+@pytest.mark.parametrize("line", ["10 积分", "此文档下载收益归作者所有", "< 前一篇[转载]2024年卫生院工作计划", "后一篇 >冬至随笔",
+                                  "评论加载中，请稍候...", "2023-12-20 · TA获得超过3,812个赞"])
+def test_heldout18_chrome_goes(line):
+    assert line not in kept(strip_text(speech_with(line, at_end=True)))
+
+
+def test_a_word_files_footer_glued_to_a_paragraph_goes():
+    last = "全年开展健康教育讲座12次，群众健康素养水平稳步提升。"
+    result = strip_text(f"同志们：\n今年以来，我院认真落实各项任务，群众满意度不断提高。\n{last}word版本可编辑.欢迎下载支持.")
+    assert kept(result)[-1] == last
+
+
+@pytest.mark.parametrize("marker, cut", [("展开阅读全文", False), ("查看全文", False), ("剩余1,050字，开通会员查看", True)])
+def test_an_expander_under_a_signed_and_dated_document_is_no_cut_and_a_count_is(marker, cut):
+    page = f"各位领导：\n今年以来，我院认真落实各项任务，群众满意度不断提高。\nXX镇卫生院\n2024年1月8日\n{marker}"
+    assert strip_text(page)["segments"][0]["truncated"] is cut
+
+
+def test_a_reposters_note_that_only_part_was_copied_flags_the_cut():
+    result = strip_text("同志们：\n今天我们召开会议，研究部署工作，大家要认真贯彻落实。\n（原文较长，博客只转了前半部分，全文请点上面的原文地址）")
+    assert result["segments"][0]["truncated"] is True and len(kept(result)) == 2
+
+
+def test_a_reposts_title_repeated_without_its_tag_goes():
+    page = "[转载]乡镇卫生院2023年度工作总结\n(2024-01-12 10:22:33)\n乡镇卫生院2023年度工作总结\n2023年，我院在县卫健局的领导下，各项工作稳步推进。"
+    result = strip_text(page)
+    assert kept(result) == ["2023年，我院在县卫健局的领导下，各项工作稳步推进。"]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("例一：XX县卫生监督所2023年工作总结", "例二：卫生监督所公共场所监督工作总结"),
+    ("范文第1篇：乡镇卫生院2023年度工作总结", "范文第2篇：中心卫生院年终工作总结"),
+    ("參考文本一：學習基本醫療衛生法心得體會", "參考文本二：衛生監督執法工作心得")])
+def test_heldout18_label_styles_start_documents(first, second):
+    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
+
+
+def test_a_case_numbered_like_an_example_is_the_texts_own():
+    page = ("县卫生监督所工作总结\n2023年，我所依法开展卫生监督执法工作。\n例一：某诊所超范围执业，我所依法给予警告并罚款。\n"
+            "例二：某美容院未取得许可证，我所责令其停业整改。")
+    assert len(strip_text(page)["segments"]) == 1
+
+
+def test_an_answerers_own_words_before_the_template_go():
+    page = ("卫生院工作总结怎么写？\n最佳回答\n杏林晓雨\n2023-12-20 · TA获得超过3,812个赞\n"
+            "给你一篇我们院去年报上去的，把数字改成你们自己的就能用：\n2023年，我院在上级主管部门的领导下，各项工作稳步推进。\n"
+            "一、主要工作完成情况\n为你推荐：\n社区卫生服务中心年度工作总结\n社区医院院长述职述廉报告")
+    assert kept(strip_text(page)) == ["2023年，我院在上级主管部门的领导下，各项工作稳步推进。", "一、主要工作完成情况"]
+
+
+def test_a_numbered_title_run_into_its_first_words_by_wrapping_starts_a_document():
+    page = ("卫生院公共卫生服务工作总结（通用2篇）\n卫生院公共卫生服务工作总结1\n2023年，我院在县卫生健康局的领导下，各项工作稳步推进。\n"
+            "卫生院公共卫生服务工作总结22023年，我院公共卫\n生科在院领导班子的带领下，认真履职。")
+    result = strip_text(page)
+    assert [s["lines"][0][1] for s in result["segments"]] == ["2023年，我院在县卫生健康局的领导下，各项工作稳步推进。", "2023年，我院公共卫"]
+
+
+def test_a_bulleted_model_label_glued_to_the_salutation_leaves_no_bullet():
+    page = "卫生院院长讲话（2篇）\n◆ 范文1 ◆\n同志们：\n今天我们召开大会，表彰先进。\n◆ 范文2 ◆全院职工同志们：\n一年来，大家辛苦了。"
+    assert [s["lines"][0][1] for s in strip_text(page)["segments"]] == ["同志们：", "全院职工同志们："]
+
+
+def test_a_keyword_line_between_copies_of_an_seo_pages_heading_is_not_its_title():
+    heading = "乡镇卫生院公共卫生服务工作总结(通用2篇)"
+    page = (f"首页 > 专栏\n{heading}\n更新时间:2024-01-09 16:40:21 阅读: 评论:0\n青石巷-体温枪校准\n{heading}\n"
+            f"2024年1月9日发(作者:七年级下册地理填图)\n{heading}\n乡镇卫生院公共卫生服务工作总结1\n"
+            "2023年，我院在县卫生健康局的领导下，各项工作稳步推进。\n乡镇卫生院公共卫生服务工作总结2\n今年以来，我院认真落实各项任务。")
+    result = strip_text(page)
+    assert result["meta"].get("title") != "青石巷-体温枪校准" and "青石巷-体温枪校准" not in kept(result)
+
+
+def test_the_page_of_a_document_split_over_several_addresses_keeps_its_title():
+    page = "当前位置：首页 > 卫生管理\n卫生院院长述职报告 第2页\n上一页　1　2　3　下一页\n诊疗规范的学习，每周组织一次业务学习，每月开展一次病历质量检查。"
+    assert strip_text(page)["meta"]["title"] == "卫生院院长述职报告"
+
+
+@pytest.mark.parametrize("advert", ["（点击下方卡片关注，后台回复“调研”获取Word版）", "【打开笔杆写作APP，3秒生成同类讲话稿】"])
+def test_a_bracketed_call_to_an_account_or_app_glued_to_a_paragraph_goes(advert):
+    last = "乡村医生收入主要来源于基本公共卫生服务补助，养老保障水平不高。"
+    result = strip_text(f"同志们：\n今年以来，我们认真落实各项任务，群众满意度不断提高。\n{last}{advert}")
+    assert kept(result)[-1] == last
+
+
+def test_a_wechat_collection_line_is_not_the_title():
+    page = ("卫生院院长讲话（2篇）\n原创 笔杆老周 基层卫健笔记 2024-01-12 07:30 发表于河南\n收录于合集 #卫健材料 86个\n"
+            "篇一\n同志们：\n今天我们召开大会，表彰先进。\n篇二\n各位同事：\n一年来，大家辛苦了。")
+    result = strip_text(page)
+    assert "收录于合集 #卫健材料 86个" not in (result["meta"].get("title"), *kept(result))

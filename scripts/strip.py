@@ -437,7 +437,8 @@ SENTENCE_ENDS = ("。", ":", "：", ";", "；")
 def _punctuated_title(live: list[int], matches: dict, scores: dict, judged: dict, labelled) -> int | None:
     """A title with punctuation (…怎么写？求一篇范文, 权威发布｜…, …（完整版，可直接套用）) reads
     like a sentence to the body test. It is the title when it is the page's first line that is not
-    chrome, is title-sized, and chrome (a byline, a stamp) follows it before any text."""
+    chrome or a short name (a site's, a category's), is title-sized, and chrome (a byline, a stamp)
+    follows it before any text."""
     model = classify.classifier()
     edge = model.features["edge"]
 
@@ -446,9 +447,11 @@ def _punctuated_title(live: list[int], matches: dict, scores: dict, judged: dict
         return bool(whole) or scores[index].value + edge >= model.remove
 
     for position, index in enumerate(live):
-        if chrome(index):
-            continue
         text = judged[index]
+        # The site's name and category names above the title (问答圈, 公文写作): navigation.
+        if chrome(index) or (classify.visible_length(text) < TITLE_MIN_CHARS and classify.sentence_marks(text) == 0
+                             and not labelled(index)):
+            continue
         if (labelled(index) or scores[index].value >= model.suspect or text.endswith(SENTENCE_ENDS)
                 or not TITLE_MIN_CHARS <= classify.visible_length(text) <= TITLE_MAX_CHARS
                 or scores[index].shapes & {"salutation", "closing", "numbered_heading"}):

@@ -1396,3 +1396,15 @@ def test_a_wechat_collection_line_is_not_the_title():
             "篇一\n同志们：\n今天我们召开大会，表彰先进。\n篇二\n各位同事：\n一年来，大家辛苦了。")
     result = strip_text(page)
     assert "收录于合集 #卫健材料 86个" not in (result["meta"].get("title"), *kept(result))
+
+
+def test_a_question_title_under_the_sites_name_and_categories_is_the_title():
+    page = ("问答圈\n首页　发现　等你来答\n公文写作\n工作总结\n社区卫生服务中心年终工作总结怎么写比较出彩？\n"
+            "关注问题　写回答　邀请回答　好问题 12　添加评论　分享\n2023年，我中心在区卫生健康局的领导下，各项工作稳步推进。")
+    result = strip_text(page)
+    assert result["meta"]["title"] == "社区卫生服务中心年终工作总结怎么写比较出彩？"
+    assert kept(result) == ["2023年，我中心在区卫生健康局的领导下，各项工作稳步推进。"]
+
+
+def test_a_comments_dotted_date_and_reply_button_go():
+    assert "2023.12.20　回复" not in kept(strip_text(speech_with("2023.12.20　回复", at_end=True)))

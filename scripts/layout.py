@@ -242,6 +242,32 @@ def chunk_numbers(live: list[int], stripped: list[str]) -> dict[int, int]:
     return found
 
 
+# --- a thread whose posts end in their floor line (… 2楼　2024-01-22 21:41　回复) ------------------------
+# A floor's last line: its number with 楼 and the time it was posted.
+FLOOR_FOOTER = re.compile(r"(?:^|\s)\d{1,4}\s*楼\s.*?(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")
+# The thread starter's badge on a poster's line (杏林老周　楼主　Lv.9), not a sentence.
+STARTER = re.compile(r"(?:^|\s)(?:楼主|樓主|LZ)(?:\s|$)")
+
+
+def thread_floors(live: list[int], stripped: list[str]) -> set[int]:
+    """The lines of other posters' floors in a thread whose floors end in their floor line and whose
+    starter carries a badge (楼主): the starter's later floors (a speech too long for one post, 分两楼发)
+    are the document's, every other floor (a reply, a quote, a folded floor) is the thread's. Empty
+    when the page is not such a thread."""
+    footers = [index for index in live if FLOOR_FOOTER.search(stripped[index])]
+    if len(footers) < 2:
+        return set()
+    first = [index for index in live if index <= footers[0]]
+    if not any(STARTER.search(stripped[index]) for index in first):
+        return set()
+    replies: set[int] = set()
+    for previous, footer in zip(footers, footers[1:]):
+        floor = [index for index in live if previous < index <= footer]
+        if not any(STARTER.search(stripped[index]) and classify.sentence_marks(stripped[index]) == 0 for index in floor):
+            replies.update(floor)
+    return replies
+
+
 # --- the site's own name, spliced into the text as a watermark ------------------------------------
 
 OWN_NAME_RULE_ID = "classifier.own_name"

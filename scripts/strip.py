@@ -135,6 +135,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     # A table of contents names documents whose titles recur below: its entries are not labels even
     # when they look like one (1. 在…会上的讲话), and the recurrences are labels of its kind.
     contents_headings, contents_entries = layout.contents(live, stripped, {index for index in live if not matches[index]})
+    for index in [i for i, label in shaped_labels.items() if label.rule == RUN_IN_LABEL]:
+        if not _continues_labels(index, stripped):
+            del shaped_labels[index]
     for index in contents_entries:
         shaped_labels.pop(index, None)
     shaped_labels.update(contents_headings)
@@ -165,12 +168,17 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     punctuated_title = _punctuated_title(live, matches, scores, judged, labelled)
     if punctuated_title in body:
         body.remove(punctuated_title)  # a title that reads like a sentence is still the header's
-    first_body = min([i for i in live if labelled(i)] + body[:1], default=len(lines))
-    replies_from = _reply_start(live, stripped, first_body)
+    # A thread whose floors end in their floor line: other posters' floors are the thread's, the
+    # starter's later floors the document's; else everything from the first reply header on.
+    other_floors = layout.thread_floors(live, stripped)
+    body = [i for i in body if i not in other_floors]
+    first_body = min([i for i in live if labelled(i) and i not in other_floors] + body[:1], default=len(lines))
+    replies_from = len(lines) if other_floors else _reply_start(live, stripped, first_body)
     body = [i for i in body if i < replies_from]
     last_body = body[-1] if body else -1
 
     deferred: list[int] = []
+    long_line = load_profiles()[GENERIC].max_removed_line_chars
     for index in live:
         edge = index < first_body or index > last_body
         allowed = WHOLE_LINE if edge else ("line",)
@@ -190,6 +198,9 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
             continue
         if index >= replies_from:
             page.removed[index] = Removal(classify.REPLY_RULE_ID, None, "<after the first reply's header>")
+            continue
+        if index in other_floors:
+            page.removed[index] = Removal(classify.REPLY_RULE_ID, None, "<another poster's floor>")
             continue
         if index in shaped_labels:
             _mark_label(page, index, shaped_labels[index])
@@ -219,6 +230,8 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
         repeat_only = scores[index].value - model.features["repeat"] < model.suspect
         if score >= model.remove and repeat_only and _above_signoff_date(live, index, scores):
             score = model.remove - 0.01  # the signature: the site's name, but the document's last words
+        if score >= model.remove and _visible(stripped[index]) > long_line and chinese.HANZI_RE.search(stripped[index]):
+            score = model.remove - 0.01  # the guard's long line: a guess never takes it, a rule may
         if score >= model.remove:
             rule_id = classify.REPEAT_RULE_ID if repeats.get(index, 0) >= model.features["repeat_min_pages"] \
                 and scores[index].value - model.features["repeat"] < model.remove else classify.RULE_ID
@@ -242,6 +255,25 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     page.suspects = [s for s in page.suspects if s["line"] - 1 not in page.removed
                      and _rest(page, s["line"] - 1).strip()]
     return page
+
+
+RUN_IN_LABEL = labels.RULE_PREFIX + "nth_item_run_in"
+NTH = re.compile(r"^\W{0,2}(?:[【\[][^】\]]{1,4}[】\]]\s*)?第\s*([一二三四五六七八九十]{1,3}|\d{1,3})\s*篇")
+
+
+def _continues_labels(index: int, stripped: list[str]) -> bool:
+    """A 第N篇 run into a sentence is a label only below a line that starts with 第N-1篇 and none
+    that starts with 第N篇 (a chat's 第三篇太长了… after the third item's own label)."""
+    def number(line: str) -> int | None:
+        found = NTH.search(line)
+        if found is None:
+            return None
+        value = found.group(1)
+        return int(value) if value.isdigit() else numeral_value(value)
+
+    wanted = number(stripped[index])
+    numbers = {number(line) for line in stripped[:index]}
+    return wanted is not None and wanted - 1 in numbers and wanted not in numbers
 
 
 def _mark_label(page: PageStrip, index: int, label: labels.Label) -> None:
@@ -855,9 +887,12 @@ def _guard(text: str, removals: list[dict], profile: Profile | None, generic: Pr
             f"(limit {share_limit:.0%}); check the rules, or raise max_removed_share in the site's profile "
             "if that is right"
         )
+    # A long line a rule's pattern takes is a pattern gone wide; the lead-in above a compilation's item
+    # one goes by the page's structure (the share limit above still holds for it).
     line_limit = limit("max_removed_line_chars")
     for removal in removals:
-        if removal["column"] == 1 and _visible(removal["text"]) > line_limit and chinese.HANZI_RE.search(removal["text"]):
+        if removal["column"] == 1 and _visible(removal["text"]) > line_limit and removal["rule"] != NOT_A_DOCUMENT \
+                and chinese.HANZI_RE.search(removal["text"]):
             problems.append(
                 f"rule {removal['rule']} would remove line {removal['line']}, {_visible(removal['text'])} "
                 f"characters long (limit {line_limit}): {removal['text'][:40]}…"

@@ -1408,3 +1408,66 @@ def test_a_question_title_under_the_sites_name_and_categories_is_the_title():
 
 def test_a_comments_dotted_date_and_reply_button_go():
     assert "2023.12.20　回复" not in kept(strip_text(speech_with("2023.12.20　回复", at_end=True)))
+
+
+# --- heldout19's mechanisms ------------------------------------------------------------------------
+
+def test_a_long_lead_in_above_a_compilation_goes_without_stopping_the_page():
+    lead = "【导读】" + "讲话稿是在各种会议上发表的讲话文稿，院长讲话稿则是院长在各类会议上的讲话，" * 5 + "下面是小编整理的范文，欢迎阅读。"
+    first = "今天我们召开全院年终总结大会，回顾一年来的工作，查找存在的不足，谋划明年的发展。" * 6
+    second = "辞旧迎新之际，我们欢聚一堂，共贺新春，向全院干部职工致以新春的祝福和诚挚的问候。" * 6
+    page = (f"医院院长讲话稿精选2篇\n{lead}\n精选范文（一）：院长在年终总结大会上的讲话\n同志们：\n{first}\n"
+            f"精选范文（二）：院长在新年团拜会上的致辞\n各位同事：\n{second}")
+    result = strip_text(page)
+    assert [s["lines"][0][1] for s in result["segments"]] == ["同志们：", "各位同事："]
+    assert lead not in kept(result)
+
+
+def test_a_thread_starters_later_floors_are_the_document_and_other_floors_go():
+    page = ("卫生院院长在表彰大会上的讲话\n杏林老周　　楼主　　Lv.9\n同志们：\n今天，我们召开年度总结表彰大会，回顾一年来的工作。\n"
+            "来自Android客户端　　1楼　　2024-01-22 21:36　　回复(3)\n石头记0815　　Lv.4\n前排，正好下周我们也要开表彰会\n"
+            "2楼　　2024-01-22 21:41　　回复\n杏林老周　　楼主　　Lv.9\n新的一年，我们要重点抓好人才、服务和管理三件事。\n谢谢大家！\n"
+            "来自Android客户端　　3楼　　2024-01-22 21:44　　回复(1)\n公文小学生　　Lv.1\n感谢楼主分享，收藏了\n4楼　　2024-01-23 10:05　　回复")
+    assert kept(strip_text(page)) == ["同志们：", "今天，我们召开年度总结表彰大会，回顾一年来的工作。",
+                                      "新的一年，我们要重点抓好人才、服务和管理三件事。", "谢谢大家！"]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("NO.1｜XX镇卫生院2023年度工作总结", "NO.2｜卫生院公共卫生科年度工作总结"), ("范文【1】", "范文【2】"),
+    ("第1篇", "【推荐】第2篇"), ("述职材料之一：县人民医院院长2023年度述职报告", "述职材料之二：县妇幼保健院院长2023年度述职报告"),
+    ("【其一】", "【其二】")])
+def test_heldout19_label_styles_start_documents(first, second):
+    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
+
+
+def test_nth_run_into_a_sentence_starts_a_document_only_where_it_continues_the_labels():
+    items = "文章汇编\n第1篇\n2023年，检验科在院领导的带领下，各项工作稳步推进。\n第2篇\n一年来，影像科全体医技人员团结协作，圆满完成任务。\n"
+    result = strip_text(items + "第3篇急诊科是医院抢救危重病人的前沿阵地，全年抢救成功率达到96%。")
+    assert [s["lines"][0][1] for s in result["segments"]][-1] == "急诊科是医院抢救危重病人的前沿阵地，全年抢救成功率达到96%。"
+    chat = strip_text("同志们：\n今天我们召开会议，研究部署工作。\n第三篇太长了一条发不完，后面的你看文件吧，大家见谅。")
+    assert len(chat["segments"]) == 1
+
+
+def test_a_comment_count_opens_the_comments_below_the_text():
+    page = "同志们：\n今天我们召开会议，研究部署工作，大家要认真贯彻落实。\n评论 12\n杏林小吴：写得实在，收藏了\n2024-01-06 · 回复 · 赞 5"
+    assert kept(strip_text(page)) == ["同志们：", "今天我们召开会议，研究部署工作，大家要认真贯彻落实。"]
+
+
+def test_html_line_breaks_left_in_the_text_go_and_a_comparison_stays():
+    result = strip_text("同志们：\n全年收缩压控制在<140的患者占85%。<br/><br/>\n今天我们召开会议。<br />")
+    assert kept(result) == ["同志们：", "全年收缩压控制在<140的患者占85%。", "今天我们召开会议。"]
+
+
+def test_a_wap_pages_screen_counter_flags_the_cut_and_its_links_go():
+    page = ("同志们：\n今天我们召开全院安全生产工作会议，部署安全生产工作。\n一要抓好消防安全。\n-----------\n[第1/3屏] [下一屏] [末屏]\n"
+            "本文共3屏,当前第1屏\n<<返回讲话稿\n相关:\n1.乡村医生年终工作总结\n2.村卫生室工作总结范文")
+    result = strip_text(page)
+    assert result["segments"][0]["truncated"] is True
+    assert kept(result) == ["同志们：", "今天我们召开全院安全生产工作会议，部署安全生产工作。", "一要抓好消防安全。"]
+
+
+def test_a_columns_counter_is_not_a_collection_title():
+    page = ("乡镇卫生院院长2023年度述职报告\n本文收录于付费专栏《基层卫生公文范文精选100篇》　　第37篇 / 共100篇\n"
+            "各位领导、同志们：\n一年来，在县卫健局的领导下，我认真履行院长职责。")
+    result = strip_text(page)
+    assert result["meta"].get("title") == "乡镇卫生院院长2023年度述职报告" and "collection" not in result["meta"]

@@ -1471,3 +1471,14 @@ def test_a_columns_counter_is_not_a_collection_title():
             "各位领导、同志们：\n一年来，在县卫健局的领导下，我认真履行院长职责。")
     result = strip_text(page)
     assert result["meta"].get("title") == "乡镇卫生院院长2023年度述职报告" and "collection" not in result["meta"]
+
+
+def test_a_writing_tools_echo_of_the_request_and_its_field_row_go_and_the_title_is_found():
+    page = ("公文写作 > 工作总结 > 生成结果\n写作要求：写一篇县卫生监督所2023年工作总结，包括监督检查、专项整治，800字左右\n"
+            "文体：工作总结　　风格：正式　　篇幅：中等\n卫生监督所2023年工作总结\n生成于 2024-01-08 09:32:15\n"
+            "2023年，XX县卫生监督所在县卫生健康局的领导下，坚持依法行政，各项工作稳步推进。")
+    result = strip_text(page)
+    assert result["meta"]["title"] == "卫生监督所2023年工作总结"
+    assert kept(result) == ["2023年，XX县卫生监督所在县卫生健康局的领导下，坚持依法行政，各项工作稳步推进。"]
+    heading = strip_text("工作计划的写法\n一、写作要求\n写作要求\n计划要具体，措施要可行，时限要明确。")
+    assert "写作要求" in kept(heading)

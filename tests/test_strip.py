@@ -1482,3 +1482,22 @@ def test_a_writing_tools_echo_of_the_request_and_its_field_row_go_and_the_title_
     assert kept(result) == ["2023年，XX县卫生监督所在县卫生健康局的领导下，坚持依法行政，各项工作稳步推进。"]
     heading = strip_text("工作计划的写法\n一、写作要求\n写作要求\n计划要具体，措施要可行，时限要明确。")
     assert "写作要求" in kept(heading)
+
+
+def test_a_count_of_what_is_still_there_is_read():
+    result = strip_text("各位领导：\n任期内通过公开招聘引进医学专业毕业生9名，同时建立绩效考核办法，拉开\n（本文尚有约1,260字，登录会员后可继续阅读）")
+    assert result["segments"][0]["truncated"] is True and result["segments"][0]["missing_chars"] == 1260
+
+
+@pytest.mark.parametrize("notice, cut", [
+    ("内容仅供学习，如需复制请赞助VIP会员，赞助后即可全站范文免费复制！\n赞助会员请点击：开通会员", False),
+    ("开通会员后可阅读全文\n赞助会员请点击：开通会员", True)])
+def test_a_wall_in_front_of_copying_cuts_nothing_and_one_in_front_of_reading_does(notice, cut):
+    page = f"同志们：\n希望大家再接再厉，为建设人民满意的医院作出新的更大贡献！\n最后，祝大家节日快乐！\n{notice}"
+    assert strip_text(page)["segments"][0]["truncated"] is cut
+
+
+def test_a_preview_that_reached_its_last_page_is_no_cut():
+    page = ("2024年，我院将以“优质服务基层行”为抓手，提升服务能力。\n三是第3页共3页深化医防融合，推行慢病一体化门诊。\n"
+            "四是强化考核促落实，每季度考核一次。\n全文预览已结束，本文档共3页")
+    assert strip_text(page)["segments"][0]["truncated"] is False

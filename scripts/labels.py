@@ -24,7 +24,7 @@ RULE_PREFIX = "labels."
 # document's kind, where one of the words an item opens with begins.
 GLUED_TITLE = re.compile(
     r"[^,，。；;!！?？:：]{2,40}?(?:讲话|报告|计划|总结|方案|要点|述职|汇报|发言|致辞|心得|体会)(?:稿|范文)?"
-    r"(?=同志|各位|尊敬|今年|新的一年|一年来|过去|回顾|参加|随着|当前|目前|去年|近年来|按照|根据|20[\dX]{2}|"
+    r"(?=同志|各位|尊敬|今年|新的一年|一年来|过去|回顾|参加|随着|当前|目前|去年|近年来|按照|根据|我是|作为|本人|20[\dX]{2}|"
     r"为(?:了|进一步|扎实|全面|认真|切实|深入|贯彻|加强|做好))")
 # A base this long with a sentence mark is a sentence, not a title (titles rarely carry a comma).
 SENTENCE_MIN_CHARS = 16

@@ -935,7 +935,7 @@ def test_a_numbered_line_is_never_the_page_title():
     result = strip_text("卫生院工作总结汇编（4篇）\n一、XX镇卫生院2023年工作总结\n"
                         "2023年，在县卫健局和镇党委、政府的领导下，我院扎实做好基本医疗和公共卫生服务。\n")
     assert result["meta"].get("title", "") != "一、XX镇卫生院2023年工作总结"
-    assert "一、XX镇卫生院2023年工作总结" in kept(result)
+    assert result["segments"][0]["label"] == "一、XX镇卫生院2023年工作总结"  # the item's label (labels.numbered_unit_title)
 
 
 CONTENTS_PAGE = """卫生健康系统述职报告汇编.docx
@@ -1501,3 +1501,43 @@ def test_a_preview_that_reached_its_last_page_is_no_cut():
     page = ("2024年，我院将以“优质服务基层行”为抓手，提升服务能力。\n三是第3页共3页深化医防融合，推行慢病一体化门诊。\n"
             "四是强化考核促落实，每季度考核一次。\n全文预览已结束，本文档共3页")
     assert strip_text(page)["segments"][0]["truncated"] is False
+
+
+# --- heldout20's mechanisms ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first, second", [
+    ("【范文精选一】", "【范文精选二】"), ("样稿一", "样稿二"),
+    ("乡镇卫生院院长年度述职报告（范文一）", "社区卫生服务中心主任述职报告（范文二）"),
+    ("一、XX镇卫生院2024年工作计划", "二、XX乡卫生院2024年度工作计划")])
+def test_heldout20_label_styles_start_documents(first, second):
+    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
+
+
+def test_a_reports_own_dated_section_headings_split_nothing():
+    page = ("县卫生健康局2023年工作总结和2024年工作计划\n2023年，全县卫生健康工作稳步推进。\n一、2023年工作总结\n"
+            "全年完成各项任务，群众满意度不断提高。\n二、2024年工作计划\n继续深化医改，提升基层服务能力。")
+    assert len(strip_text(page)["segments"]) == 1
+
+
+@pytest.mark.parametrize("line", [
+    "标签云：工作总结　工作计划　述职报告　讲话稿　心得体会　调研报告　实施方案　年终总结　半年总结　述职述廉",
+    "位置：鸿宇文档 / 计划方案 / 医疗卫生", "写作提示：①开头不要太长，开门见山；②成绩部分用数字说话，问题部分点到为止。",
+    "主 题 词：卫生健康　家庭医生　签约服务　方案", "2024-01-04　　栏目：卫生工作计划　　共2篇，约1,300字"])
+def test_heldout20_chrome_above_the_text_goes(line):
+    page = f"{line}\n同志们：\n今年以来，全县卫生健康系统认真落实各项任务。\n群众满意度不断提高，各项指标圆满完成。"
+    assert line not in kept(strip_text(page))
+
+
+def test_a_placeholder_signature_is_no_bullet():
+    page = "各位代表：\n113年度本所將持續以民眾需求為導向，強化跨單位合作。\n○○市衛生所\n中華民國113年1月"
+    assert "○○市衛生所" in kept(strip_text(page))
+
+
+def test_a_notice_that_the_rest_is_paid_for_flags_the_cut():
+    page = "同志们：\n20XX年，传染病防制科认真履行职责，全力做好传染病监测。\n🔒 样稿三余下内容需支付10知音币查看　　[立即查看]"
+    assert strip_text(page)["segments"][0]["truncated"] is True
+
+
+def test_a_glued_title_ends_where_i_am_begins():
+    page = two_items("模板1：护士医德医风专题教育心得体会", "模板2：乡镇卫生院职工医德医风学习心得我是一名在乡镇卫生院工作了八年的基层医务人员，感触很深。")
+    assert strip_text(page)["segments"][1]["lines"][0][1] == "我是一名在乡镇卫生院工作了八年的基层医务人员，感触很深。"

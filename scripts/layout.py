@@ -254,7 +254,7 @@ def thread_floors(live: list[int], stripped: list[str]) -> set[int]:
     starter carries a badge (楼主): the starter's later floors (a speech too long for one post, 分两楼发)
     are the document's, every other floor (a reply, a quote, a folded floor) is the thread's. Empty
     when the page is not such a thread."""
-    footers = [index for index in live if FLOOR_FOOTER.search(stripped[index])]
+    footers = [index for index in live if "楼" in stripped[index] and FLOOR_FOOTER.search(stripped[index])]
     if len(footers) < 2:
         return set()
     first = [index for index in live if index <= footers[0]]

@@ -499,7 +499,7 @@ def _header_strays(page: PageStrip, stripped: list[str], first_body: int) -> Non
     """Below the title and above the first body line, a short sentence-free line with chrome on
     both sides is part of that chrome (a forum's poster name and rank between stamp lines)."""
     live = [index for index, line in enumerate(page.lines) if line.strip() and index < first_body]
-    title = title_key(TITLE_TAG.sub("", page.meta.get("title", "")))
+    title = _untagged_key(page.meta.get("title", ""))
     # The title printed again (an SEO page's heading, three times) is chrome too: it goes as a repeat.
     chrome = {index for index in live if index in page.removed or (title and title_key(page.lines[index]) == title)}
     for before, index, after in zip(live, live[1:], live[2:]):
@@ -691,9 +691,13 @@ def _chunk_numbers(page: PageStrip, stripped: list[str]) -> None:
 TITLE_SUFFIX_CHARS = 10
 
 
+def _untagged_key(title: str) -> str:
+    """A title's key without a repost's tag: [转载]… is repeated as …."""
+    return title_key(TITLE_TAG.sub("", title))
+
+
 def _repeated_titles(page: PageStrip, rules: RuleSet) -> None:
-    # A repost's title ([转载]…) is repeated without its tag.
-    titles = {title_key(TITLE_TAG.sub("", value)) for key, value in page.meta.items() if key in ("title", "collection")}
+    titles = {_untagged_key(value) for key, value in page.meta.items() if key in ("title", "collection")}
     titles.discard("")
     if not titles or not rules.repeat:
         return

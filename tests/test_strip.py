@@ -1193,11 +1193,37 @@ def test_a_sites_summary_of_the_text_above_it_goes():
     assert kept(strip_text(page)) == ["2023年，杉岭乡卫生院在县卫生健康局的领导下，各项工作取得新进展。"]
 
 
-@pytest.mark.parametrize("first, second", [
+# Label styles the sets brought, each pair the labels of a two-item compilation.
+ITEM_LABELS = [
+    # bracketed, padded and tagged titles
     ("（范文一）2013年XX镇卫生院院长述职报告", "（范文二）中心卫生院院长任期述职报告"),
     ("01　县卫生健康局2023年工作总结", "02　澧桥镇中心卫生院2023年工作总结"),
-    ("【精选范文】卫生院院长在年度工作会议上的讲话", "【精选范文】在医院行风建设动员大会上的讲话")])
-def test_bracketed_padded_and_tagged_item_titles_start_documents(first, second):
+    ("【精选范文】卫生院院长在年度工作会议上的讲话", "【精选范文】在医院行风建设动员大会上的讲话"),
+    # heldout11
+    ("文章一　县医院内科医生个人述职报告", "文章二　乡镇卫生院全科医生述职报告"),
+    ("材料一：2024年基本公共卫生服务项目实施方案", "材料二：卫生院优质服务基层行活动实施方案"),
+    ("〔一〕门诊医生改善医疗服务行动心得体会", "〔二〕护士长改善医疗服务心得体会"),
+    ("(1)基层医生学习卫生健康工作会议精神心得体会", "(2)护理人员学习卫生健康工作会议精神心得体会"),
+    ("◆篇一◆", "◆篇二◆"), ("【第一部分】", "【第二部分】"),
+    ("乡镇卫生院年度工作总结（一）", "乡镇卫生院年度工作总结（二）"), ("卫生院院长述职报告之一", "卫生院院长述职报告之二"),
+    ("一、县委书记在全县卫生健康工作会议上的讲话", "二、县长在全县卫生健康工作会议上的讲话"),
+    # heldout18
+    ("例一：XX县卫生监督所2023年工作总结", "例二：卫生监督所公共场所监督工作总结"),
+    ("范文第1篇：乡镇卫生院2023年度工作总结", "范文第2篇：中心卫生院年终工作总结"),
+    ("參考文本一：學習基本醫療衛生法心得體會", "參考文本二：衛生監督執法工作心得"),
+    # heldout19
+    ("NO.1｜XX镇卫生院2023年度工作总结", "NO.2｜卫生院公共卫生科年度工作总结"), ("范文【1】", "范文【2】"),
+    ("第1篇", "【推荐】第2篇"), ("述职材料之一：县人民医院院长2023年度述职报告", "述职材料之二：县妇幼保健院院长2023年度述职报告"),
+    ("【其一】", "【其二】"),
+    # heldout20
+    ("【范文精选一】", "【范文精选二】"), ("样稿一", "样稿二"),
+    ("乡镇卫生院院长年度述职报告（范文一）", "社区卫生服务中心主任述职报告（范文二）"),
+    ("一、XX镇卫生院2024年工作计划", "二、XX乡卫生院2024年度工作计划"),
+]
+
+
+@pytest.mark.parametrize("first, second", ITEM_LABELS)
+def test_item_label_styles_start_documents(first, second):
     assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
 
 
@@ -1208,18 +1234,6 @@ def test_more_labels_glued_to_the_opening_words_start_documents(label, sentence)
     page = f"卫生工作范文\n同志们：\n今年以来，我们认真落实各项任务，群众满意度不断提高。\n{label}{sentence}"
     result = strip_text(page)
     assert len(result["segments"]) == 2 and result["segments"][1]["lines"][0][1] == sentence
-
-
-@pytest.mark.parametrize("first, second", [
-    ("文章一　县医院内科医生个人述职报告", "文章二　乡镇卫生院全科医生述职报告"),
-    ("材料一：2024年基本公共卫生服务项目实施方案", "材料二：卫生院优质服务基层行活动实施方案"),
-    ("〔一〕门诊医生改善医疗服务行动心得体会", "〔二〕护士长改善医疗服务心得体会"),
-    ("(1)基层医生学习卫生健康工作会议精神心得体会", "(2)护理人员学习卫生健康工作会议精神心得体会"),
-    ("◆篇一◆", "◆篇二◆"), ("【第一部分】", "【第二部分】"),
-    ("乡镇卫生院年度工作总结（一）", "乡镇卫生院年度工作总结（二）"), ("卫生院院长述职报告之一", "卫生院院长述职报告之二"),
-    ("一、县委书记在全县卫生健康工作会议上的讲话", "二、县长在全县卫生健康工作会议上的讲话")])
-def test_heldout11_label_styles_start_documents(first, second):
-    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
 
 
 def test_a_part_heading_without_brackets_is_the_texts_own():
@@ -1337,14 +1351,6 @@ def test_a_reposts_title_repeated_without_its_tag_goes():
     assert kept(result) == ["2023年，我院在县卫健局的领导下，各项工作稳步推进。"]
 
 
-@pytest.mark.parametrize("first, second", [
-    ("例一：XX县卫生监督所2023年工作总结", "例二：卫生监督所公共场所监督工作总结"),
-    ("范文第1篇：乡镇卫生院2023年度工作总结", "范文第2篇：中心卫生院年终工作总结"),
-    ("參考文本一：學習基本醫療衛生法心得體會", "參考文本二：衛生監督執法工作心得")])
-def test_heldout18_label_styles_start_documents(first, second):
-    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
-
-
 def test_a_case_numbered_like_an_example_is_the_texts_own():
     page = ("县卫生监督所工作总结\n2023年，我所依法开展卫生监督执法工作。\n例一：某诊所超范围执业，我所依法给予警告并罚款。\n"
             "例二：某美容院未取得许可证，我所责令其停业整改。")
@@ -1432,14 +1438,6 @@ def test_a_thread_starters_later_floors_are_the_document_and_other_floors_go():
                                       "新的一年，我们要重点抓好人才、服务和管理三件事。", "谢谢大家！"]
 
 
-@pytest.mark.parametrize("first, second", [
-    ("NO.1｜XX镇卫生院2023年度工作总结", "NO.2｜卫生院公共卫生科年度工作总结"), ("范文【1】", "范文【2】"),
-    ("第1篇", "【推荐】第2篇"), ("述职材料之一：县人民医院院长2023年度述职报告", "述职材料之二：县妇幼保健院院长2023年度述职报告"),
-    ("【其一】", "【其二】")])
-def test_heldout19_label_styles_start_documents(first, second):
-    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
-
-
 def test_nth_run_into_a_sentence_starts_a_document_only_where_it_continues_the_labels():
     items = "文章汇编\n第1篇\n2023年，检验科在院领导的带领下，各项工作稳步推进。\n第2篇\n一年来，影像科全体医技人员团结协作，圆满完成任务。\n"
     result = strip_text(items + "第3篇急诊科是医院抢救危重病人的前沿阵地，全年抢救成功率达到96%。")
@@ -1504,14 +1502,6 @@ def test_a_preview_that_reached_its_last_page_is_no_cut():
 
 
 # --- heldout20's mechanisms ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("first, second", [
-    ("【范文精选一】", "【范文精选二】"), ("样稿一", "样稿二"),
-    ("乡镇卫生院院长年度述职报告（范文一）", "社区卫生服务中心主任述职报告（范文二）"),
-    ("一、XX镇卫生院2024年工作计划", "二、XX乡卫生院2024年度工作计划")])
-def test_heldout20_label_styles_start_documents(first, second):
-    assert [s["label"] for s in strip_text(two_items(first, second))["segments"]] == [first, second]
-
 
 def test_a_reports_own_dated_section_headings_split_nothing():
     page = ("县卫生健康局2023年工作总结和2024年工作计划\n2023年，全县卫生健康工作稳步推进。\n一、2023年工作总结\n"

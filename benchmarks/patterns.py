@@ -22,7 +22,8 @@ import time
 from benchmarks import build, devset
 from scripts import classify, labels, strip
 from scripts.pipeline import ROOT
-from scripts.profiles import anchored, make_shadow, pattern_set
+from scripts.patterns import anchored, pattern_set
+from scripts.profiles import make_shadow
 
 
 def sample_lines(copies: int) -> list[bytes]:

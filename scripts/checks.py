@@ -10,7 +10,6 @@ Cells are cut in messages, so a 5,000-character paragraph does not flood a CI lo
 
 from __future__ import annotations
 
-import bisect
 import csv
 import json
 import re
@@ -23,7 +22,8 @@ from pyarrow import csv as pacsv
 
 from scripts import chinese, classify, decode, describe, normalize, pipeline, strip
 from scripts.pipeline import cached_file_digest
-from scripts.profiles import GENERIC, compile_pattern, fold_many, pattern_set
+from scripts.patterns import Joined, LinePatterns, compile_pattern, pattern_set
+from scripts.profiles import GENERIC, fold_many
 from scripts.tablecheck import Batch, RowCheck
 
 CELL_CHARS = 80
@@ -34,40 +34,6 @@ def cut(text: str, limit: int = CELL_CHARS) -> str:
 
 
 # --- text in batches -----------------------------------------------------------------------------
-
-class Joined:
-    """Texts joined by newlines, with the row each character belongs to."""
-
-    def __init__(self, texts: list[str]):
-        self.texts = texts
-        self.text = "\n".join(texts)
-        self.starts = []
-        offset = 0
-        for text in texts:
-            self.starts.append(offset)
-            offset += len(text) + 1
-
-    def row_at(self, position: int) -> int:
-        return bisect.bisect_right(self.starts, position) - 1
-
-    def rows_of(self, matches) -> list[int]:
-        return sorted({self.row_at(match.start()) for match in matches})
-
-
-def _multiline(patterns: list[str]):
-    """One RE2 set of ``patterns`` in multi-line mode (^ and $ at every line of a joined text): a
-    set that finds nothing in the batch clears every row of it in one scan."""
-    # Over a joined text a pass costs the text, not a call: many small DFAs beat a few large ones
-    # (the generic profile's 43 variants over 40,000 paragraphs: 2.4 s as one set at 128 MB, 1.3 s as
-    # three of 15-20 at 64 MB, 0.77 s as eleven of 4 at 16 MB), but not too many: each is a pass.
-    # Once the variants lost their optional leading runs (unanchored_tail), sets of 10 scanned the
-    # generic profile's 44 and the classifier's 70 shapes in 0.75 s against 1.04 s in sets of 4 and
-    # 1.5 s in sets of 16 (the same 40,000 paragraphs, 16 MB each).
-    # never_nl: a match never runs from one row into the next. A negated class ([^>»›|]{2,60}) matches
-    # a newline, and in a joined text it made the generic profile's set scan 4.8x slower (2.5 -> 12 s
-    # over 207,000 bench paragraphs) and could report a match made of two paragraphs.
-    return pattern_set([f"(?m){pattern}" for pattern in patterns], max_mem=16 << 20, per_set=10, never_nl=True)
-
 
 # --- paragraphs ----------------------------------------------------------------------------------
 
@@ -132,15 +98,11 @@ class ProfileText:
     def __init__(self, rules: TextRules):
         self.rules = rules
         sources = [pattern.pattern for _, pattern in rules.variants]
-        self.set = _multiline(sources) if sources else None
-        self.located = [compile_pattern(f"(?m){source}") for source in sources]
+        self.lines = LinePatterns(sources) if sources else None
 
     def candidate_rows(self, joined: Joined) -> list[int]:
-        hits = self.set.Match(joined.text) if self.set is not None else None
-        rows: set[int] = set()
-        for index in hits or ():
-            rows.update(joined.rows_of(self.located[index].finditer(joined.text)))
-        return sorted(rows)
+        found = self.lines.rows(joined).values() if self.lines is not None else ()
+        return sorted({row for rows in found for row in rows})
 
 
 class ClassifierText:
@@ -155,8 +117,7 @@ class ClassifierText:
         cues = sorted((word for word, weight in model.cue_weight.items() if weight > 0), key=len, reverse=True)
         self.cues = compile_pattern("|".join(re.escape(word) for word in cues)) if cues else None
         shapes = [pattern.pattern for _, weight, pattern in model.shapes if weight > 0]
-        self.shape_set = _multiline(shapes) if shapes else None
-        self.shapes = [compile_pattern(f"(?m){pattern}") for pattern in shapes]
+        self.shapes = LinePatterns(shapes) if shapes else None
         features = model.features
         unshaped_max = max(features["short"], 0) + max(features["long"], 0) + max(features["sentence"], 0) * features["sentence_max"]
         self.score_all = unshaped_max >= model.remove
@@ -167,8 +128,8 @@ class ClassifierText:
         rows: set[int] = set()
         if self.cues is not None:
             rows.update(joined.rows_of(self.cues.finditer(joined.text)))
-        for index in (self.shape_set.Match(joined.text) or ()) if self.shape_set is not None else ():
-            rows.update(joined.rows_of(self.shapes[index].finditer(joined.text)))
+        for shape_rows in self.shapes.rows(joined).values() if self.shapes is not None else ():
+            rows.update(shape_rows)
         return sorted(rows)
 
 

@@ -19,7 +19,8 @@ import re2
 
 from scripts import chinese
 from scripts.pipeline import ROOT
-from scripts.profiles import Rule, compile_pattern, pattern_set
+from scripts.patterns import compile_pattern, pattern_set
+from scripts.profiles import Rule
 
 DATA = ROOT / "rules" / "boilerplate.toml"
 RULE_ID = "classifier.chrome"

@@ -17,7 +17,7 @@ from functools import lru_cache
 import re2
 
 from scripts import classify
-from scripts.profiles import compile_pattern, pattern_set
+from scripts.patterns import compile_pattern, pattern_set
 
 RULE_PREFIX = "labels."
 # A label's title run into the item's first words (模板三：…工作计划为扎实做好…): the title ends at a

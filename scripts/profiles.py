@@ -2,8 +2,8 @@
 
 A profile is a TOML file a contributor writes without Python (profiles/<site>.toml); this module
 refuses a bad one with one line per problem (file, rule, key, cause) before anything uses it, and
-compiles its patterns with RE2, whose matching time is linear in the text: no pattern in any
-profile can hang the build, however it is written.
+compiles its patterns with RE2 (scripts/patterns.py): no pattern in any profile can hang the build,
+however it is written.
 
 Rules match a *shadow* of each line: Simplified characters (a length-preserving character map),
 full-width ASCII folded to half-width, ruby pinyin taken out, with positions mapped back to the real
@@ -23,6 +23,7 @@ import numpy as np
 import re2
 
 from scripts import chinese
+from scripts.patterns import compile_pattern
 from scripts.pipeline import ROOT
 
 PROFILES = ROOT / "profiles"
@@ -70,97 +71,6 @@ class Profile:
     max_removed_line_chars: int | None = None
     share_min_page_chars: int | None = None
     drop_selectors: tuple[str, ...] = ()
-
-
-_OPTIONS = re2.Options()
-_OPTIONS.max_mem = 64 << 20  # a pattern whose automaton is larger than this is refused
-
-
-def compile_pattern(source: str) -> "re2._Regexp":
-    """RE2 with the options every profile pattern gets; raises re2.error."""
-    return re2.compile(source, _OPTIONS)
-
-
-# Patterns per RE2 set, and each set's memory. One set of every shape let the DFA grow with the text it
-# had seen (the shape set: +131 MB over 200,000 lines at 256 MB, so strip's and validate's memory grew
-# with the corpus) and at 32 MB fell back to the slow NFA (9x slower); three sets of 16 at 32 MB each
-# scanned the same lines 1.6x faster than the one large set, within their budget (measured on the
-# classifier's 49 shapes, `make bench-build` pages). Each set is a pass over the line, so sets are
-# no smaller than needed: 73 shapes in 4 sets of 20 scan 150,000 lines in 1.9 s, in 5 of 16 in 2.4 s.
-SET_PATTERNS = 20
-SET_MAX_MEM = 32 << 20
-
-
-def _alternatives(source: str) -> list[str]:
-    """The top-level alternatives of a pattern (split on | outside groups, classes and escapes)."""
-    found, depth, in_class, escaped, current = [], 0, False, False, []
-    for char in source:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            found.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    found.append("".join(current))
-    return found
-
-
-def anchored(source: str) -> bool:
-    """Does every alternative of the pattern start with ^ (a match can only start at the text's
-    start)? Flags before it ((?m)^: at every line) make it not anchored, and so does any syntax the
-    split above does not follow (a ] first in a class, \\Q…\\E): unanchored is only slower."""
-    if "[]" in source or "[^]" in source or "\\Q" in source:
-        return False
-    return all(alternative.startswith("^") for alternative in _alternatives(source))
-
-
-class PatternSet:
-    """Many patterns scanned at once (which of them match a line), as a few RE2 sets of at most
-    SET_PATTERNS patterns: bounded repeats (.{0,200}) in one large set make a DFA that either grows
-    with the text or, cut short, falls back to the NFA. Match returns global indexes, sorted.
-
-    Patterns anchored at the start (^…, most of a classifier's shapes) go to sets anchored there
-    too: their scan stops where no pattern can match any more, a few dozen characters into a long
-    line, instead of running to its end with the unanchored ones (the classifier's 96 shapes over
-    37,000 lines: 0.72 s in one kind of set, 0.33 s split; the same matches)."""
-
-    def __init__(self, sources: list[str], max_mem: int = SET_MAX_MEM, per_set: int = 0, never_nl: bool = False):
-        per_set = per_set or SET_PATTERNS
-        self.sets = []  # (RE2 set, the global index of each of its patterns)
-        for kind, members in ((re2.Set.MatchSet, [i for i, source in enumerate(sources) if anchored(source)]),
-                              (re2.Set.SearchSet, [i for i, source in enumerate(sources) if not anchored(source)])):
-            count = -(-len(members) // per_set)
-            for start in range(count):  # patterns dealt round-robin: set g holds g, g+count, ...
-                options = re2.Options()
-                options.max_mem = max_mem
-                options.never_nl = never_nl
-                rule_set = kind(options)
-                for index in members[start::count]:
-                    rule_set.Add(sources[index])
-                rule_set.Compile()
-                self.sets.append((rule_set, members[start::count]))
-
-    def Match(self, text: str | bytes) -> list[int]:  # noqa: N802 (the name RE2's sets use)
-        data = text.encode("utf-8") if isinstance(text, str) else text  # once, not once per set
-        found = []
-        for rule_set, members in self.sets:
-            found += [members[local] for local in rule_set.Match(data) or ()]
-        return sorted(found)
-
-
-def pattern_set(sources: list[str], max_mem: int = SET_MAX_MEM, per_set: int = 0, never_nl: bool = False) -> PatternSet:
-    """``per_set``: patterns per RE2 set (default SET_PATTERNS, for short lines); ``never_nl``: no
-    match crosses a newline (texts joined by newlines, one row a line)."""
-    return PatternSet(sources, max_mem, per_set, never_nl)
 
 
 def _typed(problems: list[str], where: str, key: str, value, kind, allowed: str) -> bool:

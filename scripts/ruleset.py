@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from scripts import classify
 from scripts.pipeline import PageError
-from scripts.profiles import GENERIC, Profile, Rule, fold, load_profiles, pattern_set
+from scripts.patterns import pattern_set
+from scripts.profiles import GENERIC, Profile, Rule, fold, load_profiles
 
 # Fingerprints are looked for only this far into the page and from its end.
 FINGERPRINT_WINDOW = 4000

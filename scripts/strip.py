@@ -41,7 +41,7 @@ from scripts.ruleset import (WHOLE_LINE, RuleSet, choose_profile, drop_span, glu
 from scripts.pipeline import ROOT, PageError
 # ProfileError, Rule, Shadow and load_profile are strip's public names too (tests and checks use them).
 from scripts.profiles import (GENERIC, PROFILES, Profile, ProfileError, Rule, Shadow, load_profile,  # noqa: F401
-                              FILE_EXTENSION, fold, fold_lines, load_profiles, make_shadow, pattern_set, title_key)
+                              FILE_EXTENSION, fold, fold_lines, load_profiles, make_shadow, title_key)
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 NUMERAL_MARKER = re.compile(rf"^([{CHINESE_NUMERALS}]{{1,3}})、")
@@ -1045,10 +1045,9 @@ class _StripInput(pipeline.Line):
 
 
 def fingerprint() -> str:
-    files = [Path(__file__), ROOT / "scripts" / "chinese.py", ROOT / "scripts" / "profiles.py",
-             ROOT / "scripts" / "classify.py", ROOT / "scripts" / "labels.py", ROOT / "scripts" / "layout.py",
-             ROOT / "scripts" / "ruleset.py", ROOT / "scripts" / "extract.py", ROOT / "scripts" / "cuts.py",
-             classify.DATA, *sorted(PROFILES.glob("*.toml"))]
+    code = ["chinese", "profiles", "patterns", "classify", "labels", "layout", "ruleset", "extract", "cuts"]
+    files = [Path(__file__), *(ROOT / "scripts" / f"{name}.py" for name in code), classify.DATA,
+             *sorted(PROFILES.glob("*.toml"))]
     return pipeline.stage_fingerprint(files, pipeline.library_versions("opencc", "google-re2", "trafilatura", "lxml"))
 
 

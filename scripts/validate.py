@@ -213,7 +213,7 @@ def check_profiles() -> list[str]:
     return problems
 
 
-CODE = ["validate.py", "checks.py", "tablecheck.py", "decode.py", "profiles.py", "classify.py", "chinese.py", "normalize.py",
+CODE = ["validate.py", "checks.py", "tablecheck.py", "decode.py", "profiles.py", "patterns.py", "classify.py", "chinese.py", "normalize.py",
         "strip.py", "ruleset.py", "labels.py", "layout.py", "package.py", "pipeline.py"]
 
 

@@ -173,40 +173,6 @@ def _toml(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_anchored_patterns_are_told_apart_conservatively():
-    from scripts.profiles import anchored
-    assert anchored(r"^a|^b") and anchored(r"^(?:a|b)c$") and anchored(r"^[|(]x|^y")
-    assert not anchored(r"^a|b") and not anchored(r"(?m)^a") and not anchored(r"\^a")
-    assert not anchored(r"^[]a]|b") and not anchored(r"^\Q|\E")  # syntax the split does not follow
-
-
-def test_every_pattern_set_finds_what_its_patterns_find_alone():
-    """The classifier's shapes, every profile's whole-line and inline rules and the label shapes, as
-    the sets strip scans (anchored ones in sets anchored at the start), on every line of the
-    development set: the same patterns match as when each is searched alone."""
-    import re2
-    from benchmarks.devset import pages
-    from scripts import labels, strip
-    from scripts.pipeline import ROOT
-    from scripts.profiles import fold, pattern_set
-    lines = sorted({fold(line.replace("⟦", "").replace("⟧", "")).strip()
-                    for directory in sorted((ROOT / "tests/fixtures/devset").iterdir()) if directory.is_dir()
-                    for page in pages(directory) for _, line in page.lines} - {""})
-    groups = [[pattern.pattern for _, _, pattern in classify.classifier().shapes],
-              [f"^(?:{shape.pattern.pattern})$" for shape in labels.shapes()]]
-    for profile_id in strip.load_profiles():
-        rules = strip.rule_set(profile_id)
-        groups += [[f"^(?:{r.source})$" for r in rules.whole], [r.source for r in rules.inline]]
-    anchored_seen = 0
-    for sources in [group for group in groups if group]:
-        compiled = [re2.compile(source) for source in sources]
-        found = pattern_set(sources)
-        anchored_seen += sum(1 for source in sources if source.startswith("^"))
-        for line in lines:
-            assert found.Match(line) == [i for i, pattern in enumerate(compiled) if pattern.search(line)], line
-    assert len(lines) > 3000 and anchored_seen > 50
-
-
 def test_a_cue_word_or_list_header_listed_twice_is_refused(tmp_path):
     # One word, one weight: a second listing is either dead or overrules the first unseen.
     data = classify.read_data().copy()

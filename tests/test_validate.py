@@ -287,6 +287,7 @@ def test_an_appended_rule_finds_what_the_whole_rule_finds_at_a_text_end():
 
 
 def test_a_rule_never_matches_across_two_paragraphs_of_a_joined_batch():
-    joined = checks.Joined(["县卫生", "局工作总结X"])  # a negated class would run from one row into the next
-    assert checks._multiline(["^[^>]{6,20}X"]).Match(joined.text) == []
-    assert checks._multiline(["^[^>]{5,20}X"]).Match(joined.text) == [0]
+    from scripts.patterns import Joined, LinePatterns
+    joined = Joined(["县卫生", "局工作总结X"])  # a negated class would run from one row into the next
+    assert LinePatterns(["^[^>]{6,20}X"]).rows(joined) == {}
+    assert LinePatterns(["^[^>]{5,20}X"]).rows(joined) == {0: [1]}

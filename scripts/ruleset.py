@@ -125,7 +125,7 @@ def kept_pieces(rule: Rule, text: str):
 
 def glued_label(rules: RuleSet, shadow_line: str):
     """An inline boundary rule matching at the start of the line: a label glued to its text."""
-    for rule in rules.inline:
+    for rule in rules.inline_rules(shadow_line):  # the line's set scan, remembered: only rules that match
         if rule.boundary:
             match = rule.pattern.search(shadow_line)
             if match is not None and match.start() == 0 and match.end() < len(shadow_line):

@@ -375,11 +375,13 @@ def _notice_run(live: list[int], stripped: list[str], matches: dict, scores: dic
                 runs.append([index])
     found: list[int] = []
     for run in runs:
-        chrome = any(matches[index] or scores[index].value >= model.remove for index in run)
+        if len(run) < 2 or not any(matches[index] or scores[index].value >= model.remove for index in run):
+            continue
         named = sum(scores[index].names_the_site for index in run)
-        rest = [index for index in body if index not in run]
+        members = set(run)
+        rest = [index for index in body if index not in members]
         edge = rest and (rest[-1] < run[0] or rest[0] > run[-1])
-        if len(run) >= 2 and chrome and 2 * named >= len(run) and edge:
+        if 2 * named >= len(run) and edge:
             found += [index for index in run if index in body]
     return found
 

@@ -25,7 +25,7 @@ RULE_PREFIX = "labels."
 GLUED_TITLE = re.compile(
     r"[^,，。；;!！?？:：]{2,40}?(?:讲话|报告|计划|总结|方案|要点|述职|汇报|发言|致辞|心得|体会)(?:稿|范文)?"
     r"(?=同志|各位|尊敬|今年|新的一年|一年来|过去|回顾|参加|随着|当前|目前|去年|近年来|按照|根据|我是|作为|本人|20[\dX]{2}|"
-    r"为(?:了|进一步|扎实|全面|认真|切实|深入|贯彻|加强|做好))")
+    r"为(?:了|进一步|扎实|全面|认真|切实|深入|贯彻|落实|加强|做好|确保))")
 # A base this long with a sentence mark is a sentence, not a title (titles rarely carry a comma).
 SENTENCE_MIN_CHARS = 16
 
@@ -111,3 +111,61 @@ def glued_split(base_start: int, base: str) -> int | None:
     if base_start > 0 and is_sentence(base):
         return base_start
     return None
+
+
+# --- the next label of a page's series, run into its item's text -----------------------------------
+# A compilation numbers its items in one style (例文Ⅰ, 例文Ⅱ …; 【No.01】 …; 范本甲, 范本乙 …); a site
+# that loses a line break glues the next one to its item's first words (例文Ⅲ一年来，…). The style the
+# page's own labels set is the evidence: the line must start as the last label did, with the next number.
+SERIES_RULE_ID = RULE_PREFIX + "series_run_in"
+NUMBER = re.compile(r"[一二三四五六七八九十]{1,3}|\d{1,3}|[①-⑳]|[Ⅰ-Ⅻ]|[甲乙丙丁戊己庚辛壬癸]")
+SERIES_HEAD_MAX_CHARS = 12
+# What follows a label's number: a unit (篇, 节), closing brackets, a separator, a decoration.
+SERIES_TAIL = re.compile(r"[篇节章则份]?[\s】\]〕〗)）:：.、—=~-]*")
+SERIES_WORD = re.compile(r"[^\W\d_]")
+ROMAN, STEMS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ", "甲乙丙丁戊己庚辛壬癸"
+CHINESE = "一二三四五六七八九十"
+
+
+def number_value(token: str) -> tuple[str, int]:
+    """(series, value) of a label's number: 三 -> ("chinese", 3), ③ -> ("circled", 3), 03 -> ("digits", 3)."""
+    if "①" <= token <= "⑳":  # before isdigit(), which is true of ① too
+        return "circled", ord(token) - ord("①") + 1
+    if token.isdigit():
+        return "digits", int(token)
+    for name, series in (("roman", ROMAN), ("stems", STEMS)):
+        if token in series:
+            return name, series.index(token) + 1
+    digits = {char: index + 1 for index, char in enumerate(CHINESE)}
+    if "十" not in token:
+        return "chinese", digits.get(token, 0)  # 一 … 九; 二三 is no number
+    tens, _, ones = token.partition("十")  # 十二, 二十, 二十三; 十十 reads as 10, never raises
+    return "chinese", (digits.get(tens, 0) if tens else 1) * 10 + digits.get(ones, 0)
+
+
+def _parts(text: str) -> tuple[str, tuple[str, int], int] | None:
+    """(what stands before the number, the number, where the label's tail ends) of a label line."""
+    number = NUMBER.search(text, 0, SERIES_HEAD_MAX_CHARS + 3)
+    # A head of words (例文, 范本, 第, No.): a bare number (二、, 3.) is how a text numbers its own headings.
+    if number is None or number.start() > SERIES_HEAD_MAX_CHARS or not SERIES_WORD.search(text, 0, number.start()):
+        return None
+    return text[:number.start()], number_value(number.group()), SERIES_TAIL.match(text, number.end()).end()
+
+
+def next_in_series(label_line: str, text: str) -> Label | None:
+    """``text`` as the next label of ``label_line``'s series glued to its item's first words: the same
+    head and tail around the next number; a document's title after it goes with the label."""
+    label, found = _parts(label_line), _parts(text)
+    if label is None or found is None or found[0] != label[0]:
+        return None
+    (series, value), (found_series, found_value) = label[1], found[1]
+    if found_series != series or found_value != value + 1:
+        return None
+    head_and_number = len(found[0]) + len(NUMBER.match(text, len(found[0])).group())
+    tail = text[head_and_number:found[2]]
+    if tail.strip() != label_line[len(label[0]) + len(NUMBER.match(label_line, len(label[0])).group()):label[2]].strip():
+        return None
+    end = found[2]
+    title = GLUED_TITLE.match(text, end)
+    end = title.end() if title else end
+    return Label(SERIES_RULE_ID, end, "", True) if text[end:].strip() else None

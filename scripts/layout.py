@@ -242,6 +242,40 @@ def chunk_numbers(live: list[int], stripped: list[str]) -> dict[int, int]:
     return found
 
 
+# A viewer's line-number gutter (12│…): a netdisk's or code host's preview of a text file numbers every
+# line of the file, blank ones too, and the number is glued to the line's start. A table's row number is
+# followed by more of its separators, so a line with a second one is not a gutter's.
+GUTTER = re.compile(r"^\s*(\d{1,5})\s?[│┃|¦]\s?")
+GUTTER_SEPARATORS = re.compile(r"[│┃|¦]")
+GUTTER_MIN_LINES = 5
+GUTTER_RULE_ID = "classifier.line_number"
+
+
+def line_numbers(shadows: list[str]) -> dict[int, int]:
+    """Line index -> where its gutter ends, for runs of at least GUTTER_MIN_LINES lines numbered
+    n, n+1, n+2 … by a viewer (the page's own blank lines may stand between them)."""
+    found: dict[int, int] = {}
+    run: list[tuple[int, int]] = []
+    last = -1
+    for index, text in enumerate(shadows):
+        mark = GUTTER.match(text)
+        if mark is not None and not GUTTER_SEPARATORS.search(text, mark.end()):
+            number = int(mark.group(1))
+            if not run or number != last + 1:
+                if len(run) >= GUTTER_MIN_LINES:
+                    found.update(run)
+                run = []
+            run.append((index, mark.end()))
+            last = number
+        elif text.strip():
+            if len(run) >= GUTTER_MIN_LINES:
+                found.update(run)
+            run = []
+    if len(run) >= GUTTER_MIN_LINES:
+        found.update(run)
+    return found
+
+
 # --- a thread whose posts end in their floor line (… 2楼　2024-01-22 21:41　回复) ------------------------
 # A floor's last line: its number with 楼 and the time it was posted.
 FLOOR_FOOTER = re.compile(r"(?:^|\s)\d{1,4}\s*楼\s.*?(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}")

@@ -111,6 +111,11 @@ LAYOUT_PASSES = (
 def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None) -> PageStrip:
     lines = text.split("\n")
     page = PageStrip(lines, [make_shadow(line, folded) for line, folded in zip(lines, fold_lines(lines))])
+    # A viewer's line numbers go first: every rule and the classifier judge the file's line, not the gutter.
+    for index, end in layout.line_numbers([shadow.text for shadow in page.shadows]).items():
+        page.add_span(index, 0, end, layout.GUTTER_RULE_ID)
+        shadow = page.shadows[index]
+        page.shadows[index] = Shadow(" " * end + shadow.text[end:], shadow.origin)
     repeats = repeats or {}
     model = classify.classifier()
     stripped = [shadow.text.strip() for shadow in page.shadows]
@@ -139,6 +144,7 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
     for index in contents_entries:
         shaped_labels.pop(index, None)
     shaped_labels.update(contents_headings)
+    _series_labels(live, stripped, matches, shaped_labels)
 
     def labelled(index: int) -> bool:
         return (any(rule.boundary for rule, _ in matches[index]) or index in shaped_labels
@@ -257,6 +263,22 @@ def strip_page(text: str, rules: RuleSet, repeats: dict[int, int] | None = None)
 
 RUN_IN_LABEL = labels.RULE_PREFIX + "nth_item_run_in"
 NTH = re.compile(r"^\W{0,2}(?:[【\[][^】\]]{1,4}[】\]]\s*)?第\s*([一二三四五六七八九十]{1,3}|\d{1,3})\s*篇")
+
+
+def _series_labels(live: list[int], stripped: list[str], matches: dict, shaped: dict) -> None:
+    """The next label of the page's series glued to its item's text (例文Ⅲ一年来，… after 例文Ⅱ),
+    added to ``shaped``: only after a label line, as its successor."""
+    last = None
+    for index in live:
+        if index in shaped or any(rule.boundary for rule, _ in matches[index]):
+            last = index
+            continue
+        if last is None or matches[index]:
+            continue
+        label = labels.next_in_series(stripped[last], stripped[index])
+        if label is not None:
+            shaped[index] = label
+            last = index
 
 
 def _continues_labels(index: int, stripped: list[str]) -> bool:
@@ -947,7 +969,9 @@ def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict])
     return segments
 
 
-LABEL_NUMBER = re.compile(r"[一二三四五六七八九十]{1,3}|\d{1,3}|[①-⑳]")
+LABEL_NUMBER = re.compile(r"[一二三四五六七八九十]{1,3}|\d{1,3}|[①-⑳]|[Ⅰ-Ⅻ]|[甲乙丙丁戊己庚辛壬癸]")
+# Numbers counted in other series: Roman numerals, the heavenly stems (范本甲, 范本乙 …).
+SERIES = ("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ", "甲乙丙丁戊己庚辛壬癸")
 
 
 def _label_number(segment: dict) -> int | None:
@@ -959,6 +983,9 @@ def _label_number(segment: dict) -> int | None:
     number = found.group()
     if "①" <= number <= "⑳":  # before isdigit(), which is true of ① too
         return ord(number) - ord("①") + 1
+    for series in SERIES:
+        if number in series:
+            return series.index(number) + 1
     if number.isdigit():
         return int(number)
     return numeral_value(number)

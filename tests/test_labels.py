@@ -41,3 +41,28 @@ def test_lines_that_only_look_like_labels_are_not(line):
 def test_glued_split_keeps_a_title_whole_and_cuts_a_sentence():
     assert labels.glued_split(4, "县疾控中心上半年工作报告") is None
     assert labels.glued_split(4, "今年以来,我中心认真落实各项措施。") == 4
+
+
+@pytest.mark.parametrize("label_line, line, label_text", [
+    ("例文Ⅱ", "例文Ⅲ一年来,我院围绕消防安全开展排查整治。", "例文Ⅲ"),
+    ("【No.02】", "【No.03】新的一年,我院公共卫生工作将紧紧围绕服务项目。", "【No.03】"),
+    ("范本乙 XX乡卫生院年度工作总结", "范本丙 乡镇中心卫生院创建工作总结今年以来,我院以创建为抓手。", "范本丙 乡镇中心卫生院创建工作总结"),
+    ("—— 本期范文 ② ——", "—— 本期范文 ③ ——2023年,我镇预防接种工作取得了成效。", "—— 本期范文 ③ ——"),
+    ("第二节 院办主任述职报告", "第三节 药剂科主任述职报告各位领导、同事们:", "第三节 药剂科主任述职报告"),
+])
+def test_the_next_label_of_a_pages_series_glued_to_its_text_ends_before_the_text(label_line, line, label_text):
+    label = labels.next_in_series(label_line, line)
+    assert label is not None and label.glued and line[:label.end].strip() == label_text
+
+
+@pytest.mark.parametrize("label_line, line", [
+    ("例文Ⅱ", "例文Ⅱ一年来,我院围绕消防安全开展排查整治。"),  # the same number, not the next
+    ("例文Ⅱ", "例文Ⅳ一年来,我院围绕消防安全开展排查整治。"),  # a number skipped
+    ("例文Ⅱ", "范文Ⅲ一年来,我院围绕消防安全开展排查整治。"),  # another head
+    ("一、2023年工作总结", "二、存在问题。人员不足,设备陈旧。"),  # a text's own numbered headings
+    ("1.完善制度", "2.加强管理。对重点部门实行每月检查。"),
+    ("【No.02】", "【No.03】"),  # nothing glued: a label line is the label shapes' to judge
+    ("第十十节 总结", "第十一十节 总结今年以来,我院工作成效明显。"),  # numerals that make no number
+])
+def test_a_line_that_does_not_continue_the_series_is_not_its_next_label(label_line, line):
+    assert labels.next_in_series(label_line, line) is None

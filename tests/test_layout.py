@@ -114,3 +114,13 @@ def test_chunk_numbers_may_start_at_two_after_an_unnumbered_first_chunk():
     live, stripped = lines_of(text)
     assert layout.chunk_numbers(live, stripped) == {1: 2, 2: 2}
     assert layout.chunk_numbers(*lines_of(f"卫生院工作总结\n2、{sentence * 6}")) == {}  # no first chunk above it
+
+
+def test_a_viewers_line_numbers_counting_up_are_a_gutter_and_a_tables_row_numbers_are_not():
+    gutter = ["文本预览", "1│卫生院工作计划", "2│", "3│一、总体目标", "4│门诊人次增长10%。", "", "5│二、重点任务"]
+    assert layout.line_numbers(gutter) == {1: 2, 2: 2, 3: 2, 4: 2, 6: 2}
+    assert layout.line_numbers(gutter[:5]) == {}  # four numbered lines: too few to be a viewer's
+    skipped = gutter[:3] + ["4│一、总体目标"] + gutter[4:]  # 1 2 4 4 5: no run of five
+    assert layout.line_numbers(skipped) == {}
+    table = ["1|张三|内科|主治医师", "2|李四|外科|副主任医师", "3|王五|儿科|医师", "4|赵六|妇科|医师", "5|钱七|药剂科|药师"]
+    assert layout.line_numbers(table) == {}  # a row's number is followed by more of its separators

@@ -1531,3 +1531,43 @@ def test_a_notice_that_the_rest_is_paid_for_flags_the_cut():
 def test_a_glued_title_ends_where_i_am_begins():
     page = two_items("模板1：护士医德医风专题教育心得体会", "模板2：乡镇卫生院职工医德医风学习心得我是一名在乡镇卫生院工作了八年的基层医务人员，感触很深。")
     assert strip_text(page)["segments"][1]["lines"][0][1] == "我是一名在乡镇卫生院工作了八年的基层医务人员，感触很深。"
+
+
+def test_a_netdisk_viewers_gutter_goes_as_spans_and_the_labels_under_it_split_the_file():
+    numbered = ["卫生院院长讲话稿2篇", "", "==== 第一篇 ====", "同志们:", "今天我们召开全院职工大会,总结去年工作。",
+                "", "==== 第二篇 ====", "各位同事:", "春节将至,我代表院班子向大家拜个早年!"]
+    text = "\n".join(["白云网盘 首页 | 客户端下载", "文本预览 编码:GBK"]
+                     + [f"{number}│{line}" for number, line in enumerate(numbered, start=1)])
+    result = strip_text(text)
+    assert [segment["lines"][0][1] for segment in result["segments"]] == ["同志们:", "各位同事:"]
+    assert all("│" not in line for line in kept(result))
+    assert ("classifier.line_number", "4│") in removed(result)  # the span before 同志们:
+    assert ("labels.nth_item", "3│==== 第一篇 ====") in removed(result)  # a removed line goes whole, once
+
+
+def test_markdown_emphasis_goes_and_a_placeholder_or_masked_name_stays():
+    result = strip_text(speech_with("**一、总体目标**全年门诊人次增长10%,由李***同志牵头落实**市卫生局的部署。"))
+    assert "一、总体目标全年门诊人次增长10%,由李***同志牵头落实**市卫生局的部署。" in kept(result)
+    assert sorted(rule for rule, text in removed(result) if text == "**") == \
+        ["classifier.inline.markdown_close", "classifier.inline.markdown_open"]
+    placeholders = "认真贯彻落实《**市人民政府关于加强农村卫生工作的意见》,促进**卫生事业再上新台阶。"
+    assert placeholders in kept(strip_text(speech_with(placeholders)))
+
+
+@pytest.mark.parametrize("line", [
+    "帮我写一份县妇幼保健院2024年的工作计划,1000字左右,要有目标和保障措施",
+    "县卫健局要写一个乡村医生队伍建设的调研报告,包括基本情况和对策建议,2500字",
+    "好的,下面是一篇关于乡村医生队伍建设的调研报告:",
+    "如果需要加入具体的表彰名单,可以把资料发给我,我帮您补充进去。",
+    "编辑手记:方案类公文,四段式最稳妥,时间节点写具体,就不会被打回来。",
+    "小镇卫生员:数据部分改一下就能用,感谢作者",
+    "年底又到了写工作报告的季节,把今年的版本整理一下放上来,同业参考就好喔!",
+])
+def test_chat_newsletter_and_comment_lines_around_a_text_go(line):
+    assert line not in kept(strip_text(with_footer(line)))
+    assert line not in kept(strip_text(line + "\n" + "\n".join(SHORT_SPEECH)))
+
+
+def test_a_speech_ending_in_thanks_keeps_its_last_line():
+    text = "\n".join(SHORT_SPEECH[:2] + ["同志们:请大家把意见和建议随时告诉我,感谢大家!"])
+    assert kept(strip_text(text))[-1] == "同志们:请大家把意见和建议随时告诉我,感谢大家!"

@@ -969,26 +969,11 @@ def _segments(page: PageStrip, kept_lines: dict[int, str], removals: list[dict])
     return segments
 
 
-LABEL_NUMBER = re.compile(r"[一二三四五六七八九十]{1,3}|\d{1,3}|[①-⑳]|[Ⅰ-Ⅻ]|[甲乙丙丁戊己庚辛壬癸]")
-# Numbers counted in other series: Roman numerals, the heavenly stems (范本甲, 范本乙 …).
-SERIES = ("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ", "甲乙丙丁戊己庚辛壬癸")
-
-
 def _label_number(segment: dict) -> int | None:
-    """The number a label gives its item (篇一, …计划1, 【第1篇】, ①), outside its title."""
+    """The number a label gives its item (篇一, …计划1, 【第1篇】, ①, 例文Ⅰ, 范本甲), outside its title."""
     label = segment["label"].replace(segment["label_base"], "") if segment["label_base"] else segment["label"]
-    found = LABEL_NUMBER.search(label)
-    if found is None:
-        return None
-    number = found.group()
-    if "①" <= number <= "⑳":  # before isdigit(), which is true of ① too
-        return ord(number) - ord("①") + 1
-    for series in SERIES:
-        if number in series:
-            return series.index(number) + 1
-    if number.isdigit():
-        return int(number)
-    return numeral_value(number)
+    found = labels.NUMBER.search(label)
+    return labels.number_value(found.group())[1] if found is not None else None
 
 
 def _iso_date(value: str) -> str:

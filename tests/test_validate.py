@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 
-from scripts import checks
 from scripts.package import RESOURCES
 from scripts.validate import check_package
 from tests.conftest import last_part, run_module

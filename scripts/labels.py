@@ -127,6 +127,17 @@ ROMAN, STEMS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ", "甲乙丙丁戊己庚辛
 CHINESE = "一二三四五六七八九十"
 
 
+CHINESE_DIGITS = {char: index + 1 for index, char in enumerate(CHINESE)}
+
+
+def numeral_value(numeral: str) -> int:
+    """一 -> 1 … 十九 -> 19, 二十三 -> 23 (what labels and headings count to); not a numeral (二三) -> 0."""
+    if "十" not in numeral:
+        return CHINESE_DIGITS.get(numeral, 0)
+    tens, _, ones = numeral.partition("十")  # 十十 reads as 10: a bad numeral never raises
+    return (CHINESE_DIGITS.get(tens, 1) if tens else 1) * 10 + CHINESE_DIGITS.get(ones, 0)
+
+
 def number_value(token: str) -> tuple[str, int]:
     """(series, value) of a label's number: 三 -> ("chinese", 3), ③ -> ("circled", 3), 03 -> ("digits", 3)."""
     if "①" <= token <= "⑳":  # before isdigit(), which is true of ① too
@@ -136,36 +147,28 @@ def number_value(token: str) -> tuple[str, int]:
     for name, series in (("roman", ROMAN), ("stems", STEMS)):
         if token in series:
             return name, series.index(token) + 1
-    digits = {char: index + 1 for index, char in enumerate(CHINESE)}
-    if "十" not in token:
-        return "chinese", digits.get(token, 0)  # 一 … 九; 二三 is no number
-    tens, _, ones = token.partition("十")  # 十二, 二十, 二十三; 十十 reads as 10, never raises
-    return "chinese", (digits.get(tens, 0) if tens else 1) * 10 + digits.get(ones, 0)
+    return "chinese", numeral_value(token)
 
 
-def _parts(text: str) -> tuple[str, tuple[str, int], int] | None:
-    """(what stands before the number, the number, where the label's tail ends) of a label line."""
+def _parts(text: str) -> tuple[str, tuple[str, int], str, int] | None:
+    """(what stands before the number, the number, what follows it, where that ends) of a label line."""
     number = NUMBER.search(text, 0, SERIES_HEAD_MAX_CHARS + 3)
     # A head of words (例文, 范本, 第, No.): a bare number (二、, 3.) is how a text numbers its own headings.
     if number is None or number.start() > SERIES_HEAD_MAX_CHARS or not SERIES_WORD.search(text, 0, number.start()):
         return None
-    return text[:number.start()], number_value(number.group()), SERIES_TAIL.match(text, number.end()).end()
+    tail = SERIES_TAIL.match(text, number.end())
+    return text[:number.start()], number_value(number.group()), tail.group().strip(), tail.end()
 
 
 def next_in_series(label_line: str, text: str) -> Label | None:
     """``text`` as the next label of ``label_line``'s series glued to its item's first words: the same
     head and tail around the next number; a document's title after it goes with the label."""
     label, found = _parts(label_line), _parts(text)
-    if label is None or found is None or found[0] != label[0]:
+    if label is None or found is None or (found[0], found[2]) != (label[0], label[2]):
         return None
     (series, value), (found_series, found_value) = label[1], found[1]
     if found_series != series or found_value != value + 1:
         return None
-    head_and_number = len(found[0]) + len(NUMBER.match(text, len(found[0])).group())
-    tail = text[head_and_number:found[2]]
-    if tail.strip() != label_line[len(label[0]) + len(NUMBER.match(label_line, len(label[0])).group()):label[2]].strip():
-        return None
-    end = found[2]
-    title = GLUED_TITLE.match(text, end)
-    end = title.end() if title else end
+    title = GLUED_TITLE.match(text, found[3])
+    end = title.end() if title else found[3]
     return Label(SERIES_RULE_ID, end, "", True) if text[end:].strip() else None

@@ -185,11 +185,3 @@ class LinePatterns:
                 position = starts[row + 1]
             found[index] = rows
         return found
-
-    def per_row(self, joined: Joined) -> list[list[int]]:
-        """Each row's matching pattern indexes, sorted."""
-        found: list[list[int]] = [[] for _ in joined.texts]
-        for index, rows in self.rows(joined).items():  # ascending: the set's Match is sorted
-            for row in rows:
-                found[row].append(index)
-        return found

@@ -289,7 +289,7 @@ def _continues_labels(index: int, stripped: list[str]) -> bool:
         if found is None:
             return None
         value = found.group(1)
-        return int(value) if value.isdigit() else numeral_value(value)
+        return int(value) if value.isdigit() else labels.numeral_value(value)
 
     wanted = number(stripped[index])
     numbers = {number(line) for line in stripped[:index]}
@@ -762,21 +762,12 @@ def _template_titles_glued(page: PageStrip, titles: list[str], rule_id: str) -> 
             page.add_span(index, lead, lead + len(title), rule_id)
 
 
-def numeral_value(numeral: str) -> int:
-    """一 -> 1 ... 十九 -> 19, 二十三 -> 23 (the range headings use)."""
-    digits = {char: index + 1 for index, char in enumerate(CHINESE_NUMERALS)}
-    if "十" not in numeral:
-        return digits.get(numeral, 0)
-    tens, _, ones = numeral.partition("十")
-    return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
-
-
 def _marker_fits(kept: list[tuple[int, str]], position: int, value: int) -> bool:
     """Does a heading numbered ``value`` at ``position`` continue the numbering before it?"""
     for _, text in reversed(kept[:position]):
         match = NUMERAL_MARKER.match(text)
         if match:
-            return value == numeral_value(match.group(1)) + 1
+            return value == labels.numeral_value(match.group(1)) + 1
     return value == 1
 
 
@@ -793,7 +784,7 @@ def join_broken_lines(page: PageStrip, kept_lines: dict[int, str], rule_id: str)
         only_blank = all(index not in page.removed and not page.lines[index].strip() for index in between)
         match = NUMERAL_MARKER.match(following)
         if (text.endswith("第") and match and only_blank and second not in page.boundaries
-                and not _marker_fits(kept, position, numeral_value(match.group(1)))):
+                and not _marker_fits(kept, position, labels.numeral_value(match.group(1)))):
             joins.append({"rule": rule_id, "line": first + 1, "column": len(page.lines[first]) + 1,
                           "text": "\n" * (second - first)})
             kept_lines[first] = text + following

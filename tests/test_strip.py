@@ -21,6 +21,12 @@ def kept(result: dict) -> list[str]:
     return [text for segment in result["segments"] for _, text in segment["lines"]]
 
 
+def title_and_kept(page: str) -> tuple[str | None, list[str]]:
+    """What strip makes of a page: its title and the lines it keeps."""
+    result = strip_text(page)
+    return result["meta"].get("title"), kept(result)
+
+
 def removed(result: dict) -> list[tuple[str, str]]:
     return [(r["rule"], r["text"]) for r in result["removals"]]
 
@@ -436,9 +442,7 @@ def test_chrome_of_an_unknown_site_goes_and_each_removal_carries_its_score():
 
 def test_a_stray_line_in_the_header_does_not_end_it_and_is_never_the_title():
     page = "-\n返回\n卫生局2024年工作要点\n发布时间:2024-02-01 查看人数:1523\n同志们：\n今年是全面贯彻落实党的二十大精神的关键之年。"
-    result = strip_text(page)
-    assert result["meta"]["title"] == "卫生局2024年工作要点"
-    assert kept(result) == ["同志们：", "今年是全面贯彻落实党的二十大精神的关键之年。"]
+    assert title_and_kept(page) == ("卫生局2024年工作要点", ["同志们：", "今年是全面贯彻落实党的二十大精神的关键之年。"])
 
 
 def test_content_with_chrome_words_is_kept_and_at_most_suspected():
@@ -673,9 +677,7 @@ def test_label_shapes_no_rule_knows_start_documents(label):
 def test_a_punctuated_title_above_a_byline_is_the_title():
     page = ("首页 / 健康 / 政务 / 正文\n权威发布|青溪县2024年卫生健康工作要点\n健康青溪 · 2024年3月8日 17:42 · 阅读 3,208\n"
             "2024年是实施“十四五”规划的关键一年,全县卫生健康工作要坚持以人民健康为中心。")
-    result = strip_text(page)
-    assert result["meta"]["title"] == "权威发布|青溪县2024年卫生健康工作要点"
-    assert kept(result) == ["2024年是实施“十四五”规划的关键一年,全县卫生健康工作要坚持以人民健康为中心。"]
+    assert title_and_kept(page) == ("权威发布|青溪县2024年卫生健康工作要点", ["2024年是实施“十四五”规划的关键一年,全县卫生健康工作要坚持以人民健康为中心。"])
 
 
 def test_a_sentence_first_line_without_chrome_below_is_not_taken_for_a_title():
@@ -803,9 +805,7 @@ def test_the_first_title_is_the_title_and_its_keyword_variants_under_it_go():
 
 def test_a_menu_holding_a_list_word_does_not_open_a_list():
     page = "首页 论坛 排行榜 | 登录 注册\n卫生院安全检查情况汇报\n查看: 1862｜回复: 3\n为做好安全工作,现将检查情况汇报如下。"
-    result = strip_text(page)
-    assert result["meta"]["title"] == "卫生院安全检查情况汇报"
-    assert kept(result) == ["为做好安全工作,现将检查情况汇报如下。"]
+    assert title_and_kept(page) == ("卫生院安全检查情况汇报", ["为做好安全工作,现将检查情况汇报如下。"])
 
 
 def test_short_fields_enclosed_by_chrome_inside_the_body_go():
@@ -835,9 +835,7 @@ def test_a_qa_answers_own_title_below_the_best_answer_header_is_body():
     page = ("卫生院工作总结怎么写？求一篇范文\n提问者：匿名用户 | 2023-11-02 19:36 | 浏览 1.8万次\n"
             "问题补充：单位要求年底交，大概两千字，有没有大神给个范文，谢谢各位了\n✔ 最佳答案\n"
             "XX镇卫生院2023年工作总结\n2023年，我院认真贯彻落实各项要求，现将全年工作总结如下：")
-    result = strip_text(page)
-    assert result["meta"]["title"] == "卫生院工作总结怎么写？求一篇范文"
-    assert kept(result) == ["XX镇卫生院2023年工作总结", "2023年，我院认真贯彻落实各项要求，现将全年工作总结如下："]
+    assert title_and_kept(page) == ("卫生院工作总结怎么写？求一篇范文", ["XX镇卫生院2023年工作总结", "2023年，我院认真贯彻落实各项要求，现将全年工作总结如下："])
 
 
 def test_blog_comments_after_a_comment_header_go():
@@ -1407,9 +1405,7 @@ def test_a_wechat_collection_line_is_not_the_title():
 def test_a_question_title_under_the_sites_name_and_categories_is_the_title():
     page = ("问答圈\n首页　发现　等你来答\n公文写作\n工作总结\n社区卫生服务中心年终工作总结怎么写比较出彩？\n"
             "关注问题　写回答　邀请回答　好问题 12　添加评论　分享\n2023年，我中心在区卫生健康局的领导下，各项工作稳步推进。")
-    result = strip_text(page)
-    assert result["meta"]["title"] == "社区卫生服务中心年终工作总结怎么写比较出彩？"
-    assert kept(result) == ["2023年，我中心在区卫生健康局的领导下，各项工作稳步推进。"]
+    assert title_and_kept(page) == ("社区卫生服务中心年终工作总结怎么写比较出彩？", ["2023年，我中心在区卫生健康局的领导下，各项工作稳步推进。"])
 
 
 def test_a_comments_dotted_date_and_reply_button_go():
@@ -1475,9 +1471,7 @@ def test_a_writing_tools_echo_of_the_request_and_its_field_row_go_and_the_title_
     page = ("公文写作 > 工作总结 > 生成结果\n写作要求：写一篇县卫生监督所2023年工作总结，包括监督检查、专项整治，800字左右\n"
             "文体：工作总结　　风格：正式　　篇幅：中等\n卫生监督所2023年工作总结\n生成于 2024-01-08 09:32:15\n"
             "2023年，XX县卫生监督所在县卫生健康局的领导下，坚持依法行政，各项工作稳步推进。")
-    result = strip_text(page)
-    assert result["meta"]["title"] == "卫生监督所2023年工作总结"
-    assert kept(result) == ["2023年，XX县卫生监督所在县卫生健康局的领导下，坚持依法行政，各项工作稳步推进。"]
+    assert title_and_kept(page) == ("卫生监督所2023年工作总结", ["2023年，XX县卫生监督所在县卫生健康局的领导下，坚持依法行政，各项工作稳步推进。"])
     heading = strip_text("工作计划的写法\n一、写作要求\n写作要求\n计划要具体，措施要可行，时限要明确。")
     assert "写作要求" in kept(heading)
 
